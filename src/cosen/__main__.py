@@ -1,0 +1,3 @@
+from cosen.cli import main
+
+main()

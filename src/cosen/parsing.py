@@ -1,0 +1,251 @@
+"""Text-to-value parsers for spreadsheet cells, in the contract's formats.
+
+Every cell reaches these functions as text (readers never let a spreadsheet
+tool guess types), and each function either returns a typed value or raises
+:class:`CellError` with a short French explanation that quotes no input, so
+that it can be shown next to a row number without leaking personal data.
+
+Nothing here guesses: a day-first date is never read month-first, a
+four-digit postcode is not padded, a date without a time is not midnight.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date, datetime, time, timedelta
+
+import phonenumbers
+
+from cosen.clock import PARIS, localize
+
+__all__ = [
+    "CellError",
+    "normalize_key",
+    "parse_date",
+    "parse_datetime",
+    "parse_delay_hours",
+    "parse_phone",
+    "parse_positive_int",
+    "parse_postcode",
+    "parse_yes_no",
+]
+
+# Excel's day zero (the 1900 leap-year bug is absorbed by starting on the
+# 30th) and the last day it can show (31/12/9999).
+_EXCEL_EPOCH = datetime(1899, 12, 30)
+_EXCEL_MAX_SERIAL = 2_958_465
+
+
+class CellError(ValueError):
+    """A cell holds text that does not fit its column; message in French."""
+
+
+def normalize_key(text: str) -> str:
+    """Fold text for loose matching: no case, accents, spaces, ``_``, ``-``.
+
+    >>> normalize_key(" Délai_Souhaité ")
+    'delaisouhaite'
+    """
+    return re.sub(r"[\s_\-]+", "", strip_accents(text).casefold())
+
+
+def strip_accents(text: str) -> str:
+    """Remove diacritics and expand ligatures (``Œ`` becomes ``OE``)."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return plain.replace("œ", "oe").replace("Œ", "OE").replace("æ", "ae")
+
+
+def words(text: str) -> list[str]:
+    """Lower-case, accent-free alphanumeric words of ``text``."""
+    return re.findall(r"[a-z0-9]+", strip_accents(text).casefold())
+
+
+_YES = frozenset({"oui", "o", "yes", "y", "vrai", "true", "x", "1"})
+_NO = frozenset({"non", "n", "no", "faux", "false", "0"})
+
+
+def parse_yes_no(text: str) -> bool | None:
+    """Read a yes/no cell; ``None`` for an empty cell.
+
+    Accepts ``oui/non``, ``o/n``, ``yes/no``, ``vrai/faux``, ``x``/empty
+    and ``1/0``, without regard to case or accents.
+    """
+    key = normalize_key(text)
+    if not key:
+        return None
+    if key in _YES:
+        return True
+    if key in _NO:
+        return False
+    raise CellError("réponse oui/non attendue (oui, non, x, 1, 0…)")
+
+
+_ISO = re.compile(
+    r"(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})"
+    r"(?:[T ](?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:\.\d+)?)?"
+    r"(?P<tz>Z|[+-]\d{2}:?\d{2})?)?"
+)
+_FRENCH = re.compile(
+    r"(?P<d>\d{1,2})[/.-](?P<m>\d{1,2})[/.-](?P<y>\d+)"
+    r"(?:(?:\s+|\s*[aà]\s*|T)(?P<H>\d{1,2})"
+    r"(?:\s*[hH]\s*(?P<Mh>\d{2})?|:(?P<M>\d{2})(?::(?P<S>\d{2}))?))?"
+)
+_SERIAL = re.compile(r"\d+(?:[.,]\d+)?")
+
+
+def _match(text: str) -> tuple[datetime, bool, str | None]:
+    """Split a date or date-time cell into (naive value, has time, offset)."""
+    text = text.strip()
+    if not text:
+        raise CellError("valeur vide")
+    if _SERIAL.fullmatch(text):
+        serial = float(text.replace(",", "."))
+        if not 1 <= serial <= _EXCEL_MAX_SERIAL:
+            raise CellError("numéro de date de tableur hors limites")
+        seconds = round(serial * 86_400)
+        value = _EXCEL_EPOCH + timedelta(seconds=seconds)
+        return value, seconds % 86_400 != 0, None
+    found = _ISO.fullmatch(text)
+    if found is None:
+        found = _FRENCH.fullmatch(text)
+        if found is None:
+            raise CellError("date attendue au format JJ/MM/AAAA")
+        if len(found["y"]) != 4:
+            raise CellError("année sur 4 chiffres attendue (JJ/MM/AAAA)")
+    parts = found.groupdict()
+    try:
+        day = date(int(parts["y"]), int(parts["m"]), int(parts["d"]))
+    except ValueError:
+        raise CellError(
+            "date inexistante (format JJ/MM/AAAA attendu, jour en premier)"
+        ) from None
+    if parts["H"] is None:
+        return datetime.combine(day, time()), False, None
+    try:
+        clock = time(
+            int(parts["H"]),
+            int(parts["M"] or parts.get("Mh") or 0),
+            int(parts["S"] or 0),
+        )
+    except ValueError:
+        raise CellError("heure invalide (HH:MM attendu)") from None
+    return datetime.combine(day, clock), True, parts.get("tz")
+
+
+def parse_date(text: str) -> date:
+    """Read a date: ``JJ/MM/AAAA``, ISO ``AAAA-MM-JJ`` or a tableur serial.
+
+    A real spreadsheet date cell arrives as ISO text at midnight and is
+    accepted; any other time of day is refused rather than dropped.
+    """
+    value, has_time, _ = _match(text)
+    if has_time and value.time() != time():
+        raise CellError("date sans heure attendue")
+    return value.date()
+
+
+def parse_datetime(text: str) -> datetime:
+    """Read a date and time as an aware Europe/Paris datetime.
+
+    Accepts what :func:`parse_date` accepts followed by ``HH:MM``,
+    ``HHhMM`` or ``HHh``; ISO text may carry an offset, converted to Paris
+    time. A date alone is refused: midnight would be a guess.
+    """
+    value, has_time, offset = _match(text)
+    if not has_time:
+        raise CellError("heure manquante (JJ/MM/AAAA HH:MM attendu)")
+    if offset is None:
+        try:
+            return localize(value)
+        except ValueError as exc:
+            raise CellError(str(exc)) from None
+    if offset == "Z":
+        offset = "+00:00"
+    try:
+        aware = datetime.fromisoformat(value.isoformat() + _colon(offset))
+    except ValueError:
+        raise CellError("décalage horaire invalide") from None
+    return aware.astimezone(PARIS)
+
+
+def _colon(offset: str) -> str:
+    return offset if ":" in offset else f"{offset[:3]}:{offset[3:]}"
+
+
+_DELAY = re.compile(
+    r"(?P<n>\d{1,4}(?:[.,]\d{1,4})?)\s*(?P<unit>h|hr?s?|heures?|hours?|j|jours?|"
+    r"days?)?"
+)
+
+
+def parse_delay_hours(text: str) -> int:
+    """Read a desired delay as whole hours: ``24h``, ``48``, ``2 jours``."""
+    found = _DELAY.fullmatch(strip_accents(text).strip().casefold())
+    if found is None:
+        raise CellError("délai attendu en heures (24h, 48h)")
+    amount = float(found["n"].replace(",", "."))
+    unit = found["unit"] or "h"
+    hours = amount * 24 if unit[0] in "jd" else amount
+    if hours != int(hours) or hours <= 0:
+        raise CellError("délai attendu en heures entières, supérieur à 0")
+    return int(hours)
+
+
+def parse_positive_int(text: str) -> int:
+    """Read a whole number from 1 to 9999 (``15`` or ``15.0``)."""
+    found = re.fullmatch(r"0*(\d{1,4})(?:[.,]0*)?", text.strip())
+    if found is None or int(found[1]) == 0:
+        raise CellError("nombre entier de 1 à 9999 attendu")
+    return int(found[1])
+
+
+def parse_postcode(text: str) -> str:
+    """Read a French postcode: exactly five digits, never padded."""
+    code = re.sub(r"\s+", "", text)
+    if re.fullmatch(r"\d{4}", code):
+        raise CellError(
+            "5 chiffres attendus (zéro initial perdu ? saisir la colonne "
+            "au format texte)"
+        )
+    if not re.fullmatch(r"\d{5}", code) or code.startswith("00"):
+        raise CellError("code postal à 5 chiffres attendu")
+    return code
+
+
+def parse_phone(text: str) -> tuple[str, bool]:
+    """Read a phone number; return its E.164 form and whether it is mobile.
+
+    French numbers may be written nationally (``06 12 34 56 78``), other
+    countries need their ``+`` or ``00`` prefix.
+    """
+    cleaned = text.strip()
+    if cleaned.startswith("00"):
+        cleaned = "+" + cleaned[2:]
+    try:
+        number = phonenumbers.parse(cleaned, "FR")
+    except phonenumbers.NumberParseException:
+        raise CellError("numéro de téléphone illisible") from None
+    if not phonenumbers.is_valid_number(number):
+        raise CellError("numéro de téléphone invalide")
+    kind = phonenumbers.number_type(number)
+    mobile = kind in (
+        phonenumbers.PhoneNumberType.MOBILE,
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    )
+    e164 = phonenumbers.format_number(
+        number, phonenumbers.PhoneNumberFormat.E164
+    )
+    return e164, mobile
+
+
+def national_phone(e164: str) -> str:
+    """Format an E.164 number as its owner would write it (``06 12…``)."""
+    number = phonenumbers.parse(e164, None)
+    fmt = (
+        phonenumbers.PhoneNumberFormat.NATIONAL
+        if number.country_code == 33
+        else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    )
+    return str(phonenumbers.format_number(number, fmt))

@@ -1,0 +1,55 @@
+"""Shared factories: valid rows as text, the way a spreadsheet gives them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from cosen.clock import PARIS
+
+NOW = datetime(2026, 11, 27, 10, 0, tzinfo=PARIS)  # a Friday
+
+
+def referral_row(**changes: Any) -> dict[str, str]:
+    """A complete, eligible adult referral row; ``changes`` override it."""
+    row = {
+        "referral_id": "D1",
+        "received_at": "26/11/2026 09:30",
+        "birth_name": "Lœwenbrück",
+        "first_name": "Zoé",
+        "used_name": "",
+        "birth_date": "03/04/1970",
+        "address": "12 rue de l'Église",
+        "postcode": "08000",
+        "city": "Charleville-Mézières",
+        "phone": "06 12 34 56 78",
+        "email": "zoe@example.fr",
+        "prescriber": "Dr Kuntz",
+        "prescriber_contact": "dr.kuntz@medecin.mssante.fr",
+        "prescription": "ORD-1",
+        "exams": "RADIO",
+        "desired_delay": "48h",
+        "consent": "oui",
+        "reduced_mobility": "",
+        "medical_transport": "",
+        "suspected_emergency": "non",
+        "preferred_center": "",
+    }
+    row.update({k: str(v) for k, v in changes.items()})
+    return row
+
+
+def slot_row(**changes: Any) -> dict[str, str]:
+    """A valid adult slot row; ``changes`` override it."""
+    row = {
+        "slot_id": "S1",
+        "center": "MIM-1",
+        "group": "MIM",
+        "start": "27/11/2026 14:00",
+        "duration_min": "15",
+        "exams": "RADIO",
+        "children": "non",
+        "accessible": "non",
+    }
+    row.update({k: str(v) for k, v in changes.items()})
+    return row
