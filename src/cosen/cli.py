@@ -15,7 +15,7 @@ import sys
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, ClassVar, NoReturn
 
 import click
 
@@ -30,25 +30,73 @@ EXIT_INTERNAL = 3
 _CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 88}
 
 
-def main(argv: Sequence[str] | None = None) -> NoReturn:
-    """Run the command line and exit with the contract's exit codes."""
-    try:
-        code = cli.main(args=argv, prog_name="cosen", standalone_mode=False)
-    except CosenError as error:
-        _fail(str(error), error.exit_code)
-    except click.exceptions.Abort:
-        _fail("Interrompu.", EXIT_USAGE)
-    except click.exceptions.ClickException as error:
-        _fail(_french_usage(error), EXIT_USAGE)
-    except Exception as error:
-        if os.environ.get("COSEN_DEBUG"):
-            raise
-        _fail(
-            "Erreur interne de cosen (à signaler à l'équipe, avec la "
-            f"commande lancée) : {type(error).__name__}.",
-            EXIT_INTERNAL,
-        )
-    sys.exit(code if isinstance(code, int) else 0)
+class _FrenchFormatter(click.HelpFormatter):
+    _HEADINGS: ClassVar = {"Options": "Options", "Commands": "Commandes"}
+
+    def write_usage(
+        self, prog: str, args: str = "", prefix: str | None = None
+    ) -> None:
+        super().write_usage(prog, args, prefix="Utilisation : ")
+
+    def write_heading(self, heading: str) -> None:
+        super().write_heading(self._HEADINGS.get(heading, heading))
+
+
+class _FrenchContext(click.Context):
+    formatter_class = _FrenchFormatter
+
+
+class _FrenchHelp:
+    """Mixin: French help-option text."""
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        option = super().get_help_option(ctx)  # type: ignore[misc]
+        if option is not None:
+            option.help = "Affiche cette aide."
+        return option  # type: ignore[no-any-return]
+
+
+class _FrenchCommand(_FrenchHelp, click.Command):
+    context_class = _FrenchContext
+
+
+class FrenchGroup(_FrenchHelp, click.Group):
+    """A click group that reports every failure as one French line.
+
+    Overriding :meth:`main` (rather than wrapping the entry point) means
+    click's test runner sees exactly what a user sees.
+    """
+
+    context_class = _FrenchContext
+    command_class = _FrenchCommand
+
+    def main(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, **extra: Any
+    ) -> NoReturn:
+        extra.pop("standalone_mode", None)
+        extra.setdefault("prog_name", "cosen")
+        try:
+            code = super().main(args=args, standalone_mode=False, **extra)
+        except CosenError as error:
+            _fail(str(error), error.exit_code)
+        except click.exceptions.Abort:
+            _fail("Interrompu.", EXIT_USAGE)
+        except click.exceptions.ClickException as error:
+            _fail(_french_usage(error), EXIT_USAGE)
+        except Exception as error:
+            if os.environ.get("COSEN_DEBUG"):
+                raise
+            _fail(
+                "Erreur interne de cosen (à signaler à l'équipe, avec la "
+                f"commande lancée) : {type(error).__name__}.",
+                EXIT_INTERNAL,
+            )
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+def main() -> NoReturn:
+    """Entry point of the ``cosen`` script."""
+    cli.main()
 
 
 def _fail(message: str, code: int) -> NoReturn:
@@ -84,8 +132,12 @@ def parse_now(text: str | None) -> datetime:
         raise OptionError(f"option --now : {error}.") from None
 
 
-@click.group(context_settings=_CONTEXT)
-@click.version_option(package_name="cosen", message="cosen %(version)s")
+@click.group(cls=FrenchGroup, context_settings=_CONTEXT)
+@click.version_option(
+    package_name="cosen",
+    message="cosen %(version)s",
+    help="Affiche la version.",
+)
 def cli() -> None:
     """cosen : attribution des créneaux d'imagerie du dispositif COSEN.
 
