@@ -130,22 +130,29 @@ def sample_slots(spec: SampleSpec) -> list[Row]:
     """Slots of the six centres over ``spec.days`` days, on working days.
 
     Each slot kind gets its share of ``slots_per_referral * referrals``
-    slots, spread over the centres and over the opening hours (8:00 to
-    18:00) on a five-minute grid, several centres sometimes at once.
+    slots, spread evenly over the centres and days. A centre reserves its
+    slots on the kind's grid (every 15, 20 or 30 minutes from 8:00 to
+    18:00), several at once when it has several machines, as reservation
+    calendars do.
     """
     rng = random.Random(spec.seed * 7919 + 1)
-    days = _working_days(spec.now.date(), spec.days)
+    days = [
+        day for day in _working_days(spec.now.date(), spec.days)
+        if _opening(day, 18 * 60) > spec.now
+    ] or [spec.now.date() + timedelta(days=1)]  # fmt: skip
     total = max(
         len(SLOT_KINDS), round(spec.referrals * spec.slots_per_referral)
     )
     rows: list[Row] = []
     for exams, duration, share, kind_children in SLOT_KINDS:
+        grid = range(8 * 60, 18 * 60 - duration + 1, duration)
         for number in range(max(1, round(total * share))):
             center = CENTERS[number % len(CENTERS)]
+            day = days[(number // len(CENTERS)) % len(days)]
             start = spec.now
             while start <= spec.now:
-                day = days[rng.randrange(len(days))]
-                start = _opening_time(rng, day, duration)
+                start = _opening(day, rng.choice(grid))
+                day = days[min(days.index(day) + 1, len(days) - 1)]
             rows.append(
                 {
                     "center": center.code,
@@ -197,9 +204,7 @@ def _working_days(first: date, count: int) -> list[date]:
     ] or [first]
 
 
-def _opening_time(rng: random.Random, day: date, duration: int) -> datetime:
-    latest = 18 * 60 - duration - 8 * 60
-    minute = 8 * 60 + 5 * rng.randrange(latest // 5 + 1)
+def _opening(day: date, minute: int) -> datetime:
     return localize(datetime.combine(day, time(minute // 60, minute % 60)))
 
 

@@ -1,0 +1,34 @@
+"""Booking requests into slots: problem data, network, solvers, results.
+
+Works on plain data only (no spreadsheets, no pydantic, no dates), so the
+allocate command, the batch ledger and the simulator share it unchanged.
+"""
+
+from cosen.optimizer.greedy import first_come_first_served
+from cosen.optimizer.problem import (
+    DEFAULT_MAX_GAP,
+    Problem,
+    Request,
+    SlotData,
+    compatible,
+    visit_options,
+)
+from cosen.optimizer.result import Booking, Solution, Status, Tiers, evaluate
+from cosen.optimizer.solve import SolverSettings, solve
+
+__all__ = [
+    "DEFAULT_MAX_GAP",
+    "Booking",
+    "Problem",
+    "Request",
+    "SlotData",
+    "Solution",
+    "SolverSettings",
+    "Status",
+    "Tiers",
+    "compatible",
+    "evaluate",
+    "first_come_first_served",
+    "solve",
+    "visit_options",
+]
