@@ -114,12 +114,6 @@ def test_version() -> None:
     assert result.stdout == "cosen 0.1.0\n"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: cosen without a command exits 2 with the whole help text "
-    "wrapped in a multi-line 'Erreur : commande incorrecte (Utilisation "
-    ": ...)' on stderr",
-)
 def test_no_command_shows_the_usage() -> None:
     result = run()
     assert "Traceback" not in result.output
@@ -303,22 +297,11 @@ def test_unknown_command() -> None:
     assert_one_line_error(run("allouer"), "allouer", "cosen --help")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: an unknown command is reported with click's English text "
-    "(\"No such command 'allouer'.\") inside the French line",
-)
 def test_unknown_command_message_is_french() -> None:
     line = assert_one_line_error(run("allouer"), "allouer")
     assert "No such command" not in line
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: validate --out naming an existing folder ends in "
-    "IsADirectoryError, reported as an internal error (exit 3) instead of "
-    "a one-line usage error (exit 2)",
-)
 def test_validate_out_is_a_directory(tmp_path: Path) -> None:
     path = referrals_file(tmp_path / "demandes.xlsx", GOOD)
     folder = tmp_path / "rapports"

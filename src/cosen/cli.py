@@ -77,6 +77,10 @@ class FrenchGroup(_FrenchHelp, click.Group):
         extra.setdefault("prog_name", "cosen")
         try:
             code = super().main(args=args, standalone_mode=False, **extra)
+        except click.exceptions.NoArgsIsHelpError as shown:
+            # "cosen" alone: the help, as with --help.
+            click.echo(shown.ctx.get_help() if shown.ctx else "")
+            sys.exit(0)
         except CosenError as error:
             _fail(str(error), error.exit_code)
         except click.exceptions.Abort:
@@ -92,6 +96,14 @@ class FrenchGroup(_FrenchHelp, click.Group):
                 EXIT_INTERNAL,
             )
         sys.exit(code if isinstance(code, int) else 0)
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        name = click.utils.make_str(args[0])
+        if self.get_command(ctx, name) is None and not name.startswith("-"):
+            raise click.UsageError(f"commande inconnue : « {name} »", ctx)
+        return super().resolve_command(ctx, args)
 
 
 def main() -> NoReturn:

@@ -35,6 +35,10 @@ __all__ = [
 # 30th) and the last day it can show (31/12/9999).
 _EXCEL_EPOCH = datetime(1899, 12, 30)
 _EXCEL_MAX_SERIAL = 2_958_465
+# Dates of the scheme (births, referrals, slots): anything else is a typo,
+# and the extremes of ``datetime`` overflow when converted between zones.
+_FIRST_YEAR = 1900
+_LAST_YEAR = 2199
 
 
 class CellError(ValueError):
@@ -106,6 +110,10 @@ def _match(text: str) -> tuple[datetime, bool, str | None]:
             raise CellError("numéro de date de tableur hors limites")
         seconds = round(serial * 86_400)
         value = _EXCEL_EPOCH + timedelta(seconds=seconds)
+        if not _FIRST_YEAR <= value.year <= _LAST_YEAR:
+            raise CellError(
+                f"année attendue entre {_FIRST_YEAR} et {_LAST_YEAR}"
+            )
         return value, seconds % 86_400 != 0, None
     found = _ISO.fullmatch(text)
     if found is None:
@@ -115,6 +123,8 @@ def _match(text: str) -> tuple[datetime, bool, str | None]:
         if len(found["y"]) != 4:
             raise CellError("année sur 4 chiffres attendue (JJ/MM/AAAA)")
     parts = found.groupdict()
+    if not _FIRST_YEAR <= int(parts["y"]) <= _LAST_YEAR:
+        raise CellError(f"année attendue entre {_FIRST_YEAR} et {_LAST_YEAR}")
     try:
         day = date(int(parts["y"]), int(parts["m"]), int(parts["d"]))
     except ValueError:

@@ -439,11 +439,6 @@ def test_two_columns_for_one_field_are_refused(
     assert titles in message and "en double" in message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the duplicate-column error quotes the header cell as is, "
-    "so a header typed on two lines (Alt+Entrée) makes a two-line message",
-)
 def test_duplicate_column_error_is_one_line(tmp_path: Path) -> None:
     row = values(referral_row(), FIELDS)
     path = write_xlsx(

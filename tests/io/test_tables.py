@@ -409,11 +409,6 @@ def test_binary_file_named_csv_is_refused(tmp_path: Path) -> None:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a CSV with classic Mac line endings (CR only) makes the "
-    "separator sniffer raise _csv.Error instead of reading the file",
-)
 def test_csv_with_carriage_return_line_endings(tmp_path: Path) -> None:
     path = tmp_path / "mac.csv"
     path.write_bytes("id;nom\rD1;Klein\rD2;Roth\r".encode("cp1252"))

@@ -57,6 +57,10 @@ def write_atomic(path: Path, write: Callable[[IO[bytes]], None]) -> None:
         When the folder cannot be written to.
     """
     folder = path.parent
+    if path.is_dir():
+        raise CosenError(
+            f"« {path} » est un dossier : indiquer un nom de fichier."
+        )
     try:
         folder.mkdir(parents=True, exist_ok=True)
         # mkstemp creates the file 0600 whatever the umask.
@@ -74,6 +78,11 @@ def write_atomic(path: Path, write: Callable[[IO[bytes]], None]) -> None:
             stream.flush()
             os.fsync(stream.fileno())
         os.replace(temporary, path)
+    except OSError as exc:
+        Path(temporary).unlink(missing_ok=True)
+        raise CosenError(
+            f"Impossible d'écrire « {path} » ({exc.strerror or 'erreur'})."
+        ) from None
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise

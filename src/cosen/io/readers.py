@@ -100,8 +100,9 @@ def _match_header(
         if match.field in seen:
             raise UnusableFileError(
                 table.path,
-                f"colonnes « {seen[match.field]} » et « {title} » en double "
-                f"(une seule colonne {match.french} attendue)",
+                f"colonnes « {_flat(seen[match.field])} » et "
+                f"« {_flat(title)} » en double (une seule colonne "
+                f"{match.french} attendue)",
                 table.sheet,
             )
         seen[match.field] = title
@@ -118,6 +119,11 @@ def _match_header(
             table.sheet,
         )
     return fields, unknown
+
+
+def _flat(text: str) -> str:
+    """A header as one line, for a one-line message."""
+    return " ".join(text.split())
 
 
 def _records(

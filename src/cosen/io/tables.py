@@ -211,8 +211,9 @@ def _read_csv(path: Path) -> Table:
         separator = lines[0].strip()[4:5] or ";"
         first = 1
     body = "".join(lines[first:])
-    separator = separator or _separator(body.partition("\n")[0])
     try:
+        first_line = lines[first] if first < len(lines) else ""
+        separator = separator or _separator(first_line.rstrip("\r\n"))
         records = list(_numbered(body, separator, first))
     except csv.Error:
         raise UnusableFileError(path, "CSV mal formé") from None
