@@ -29,13 +29,12 @@ from cosen.clock import (
 from cosen.domain import ADULT_AGE, Reason, Referral, Slot
 from cosen.errors import OptionError
 from cosen.optimizer import (
+    Booking,
     Problem,
     Request,
     SlotData,
     Solution,
     SolverSettings,
-    Tiers,
-    evaluate,
     first_come_first_served,
     solve,
 )
@@ -174,7 +173,8 @@ class Allocation:
     solution
         The optimizer's solution (status, tiers, bound, time).
     baseline
-        Tiers that first come, first served reaches on the same input.
+        Bookings first come, first served makes on the same input (the
+        comparison shown to users).
     problem
         The plain problem solved.
     """
@@ -183,8 +183,16 @@ class Allocation:
     booked: list[Booked]
     unbooked: list[Unbooked]
     solution: Solution
-    baseline: Tiers
+    baseline: dict[str, Booking] = field(repr=False)
     problem: Problem = field(repr=False)
+
+    def baseline_lateness(self) -> list[int]:
+        """Minutes late of each referral the baseline books (0: on time)."""
+        targets = {r.id: r.target for r in self.problem.requests}
+        return [
+            max(0, visit[0].start - targets[request_id])
+            for request_id, visit in self.baseline.items()
+        ]
 
 
 def _ceil_minutes(moment: datetime) -> int:
@@ -294,12 +302,14 @@ def allocate(
 ) -> Allocation:
     """Book eligible referrals into free slots, optimally.
 
-    Referrals must be eligible (checked by the scheme's rules) and in
-    arrival order; slots must be free.
+    Referrals must be eligible (checked by the scheme's rules) and slots
+    free. First come, first served takes referrals by reception time, in the
+    given order when equal.
     """
+    referrals = sorted(referrals, key=lambda r: r.received_at)
     problem = build_problem(referrals, slots, settings, declined)
     solution = solve(problem, settings.solver())
-    baseline = evaluate(problem, first_come_first_served(problem))
+    baseline = first_come_first_served(problem)
     slot_by_id = {s.slot_id: s for s in slots}
     request_by_id = {r.id: r for r in problem.requests}
     booked: list[Booked] = []

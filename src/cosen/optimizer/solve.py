@@ -11,7 +11,9 @@
    rounded visits often reaches its bound, which proves it optimal. If not,
    CP-SAT (``model.py``) solves the formulation from the best solution and
    the tightest bound known.
-4. The bookings are checked against every rule, their tiers recomputed.
+4. The fourth tier (preferred centres, earlier appointments) is improved
+   by local moves that keep tiers 1 to 3 (``polish.py``).
+5. The bookings are checked against every rule, their tiers recomputed.
 """
 
 from __future__ import annotations
@@ -27,9 +29,11 @@ from cosen.optimizer.greedy import first_come_first_served
 from cosen.optimizer.lp import rounded_visits, solve_lp
 from cosen.optimizer.model import CpSatModel
 from cosen.optimizer.network import Network, components
+from cosen.optimizer.polish import polish
 from cosen.optimizer.problem import Problem
 from cosen.optimizer.result import (
     Booking,
+    InvalidSolution,
     Solution,
     Status,
     Tiers,
@@ -101,12 +105,14 @@ def solve(
         remaining = max(0.0, deadline - time.monotonic())
         share = remaining / (len(parts) - number)
         part = _solve_part(network, share, settings)
-        bookings |= part.bookings
+        bookings |= polish(network.catalog, part.bookings)
         bound += part.bound
         methods[part.method] += 1
         optimal = optimal and part.optimal
     verify(problem, bookings)
     tiers = evaluate(problem, bookings)
+    if optimal and tiers != bound:
+        raise InvalidSolution(f"tiers {tiers} differ from the optimum {bound}")
     return Solution(
         Status.OPTIMAL if optimal else Status.FEASIBLE,
         bookings,

@@ -1,0 +1,173 @@
+"""Exact reference solvers for small instances, independent of cosen's.
+
+The brute force enumerates every visit from first principles (it does not
+call ``visit_options``) and every combination of visits, so a shared bug is
+unlikely. Exponential: keep instances tiny.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+from collections.abc import Sequence
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+from cosen.optimizer import Problem, Request, SlotData, Tiers
+
+EXAMS = ("A", "B", "C")
+
+
+def fits(request: Request, slot: SlotData) -> bool:
+    """Every single-slot rule, written out again."""
+    if slot.start < request.earliest or slot.id in request.forbidden:
+        return False
+    if request.accessible and not slot.accessible:
+        return False
+    child = (
+        request.child_until is not None and slot.start < request.child_until
+    )
+    return slot.children or not child
+
+
+def visits(
+    request: Request, slots: Sequence[SlotData], max_gap: int
+) -> list[tuple[SlotData, ...]]:
+    """All one-trip visits of a request, by brute force over sequences."""
+    found = []
+    usable = [s for s in slots if fits(request, s)]
+    for size in range(1, len(request.exams) + 1):
+        for chain in itertools.permutations(usable, size):
+            done: set[str] = set()
+            valid = True
+            for position, slot in enumerate(chain):
+                new = (slot.exams & request.exams) - done
+                if not new:
+                    valid = False
+                    break
+                done |= new
+                if position:
+                    before = chain[position - 1]
+                    if (
+                        slot.center != before.center
+                        or slot.day != before.day
+                        or not before.end <= slot.start <= before.end + max_gap
+                    ):
+                        valid = False
+                        break
+            if valid and done == request.exams:
+                found.append(chain)
+    return found
+
+
+def brute_force(problem: Problem) -> Tiers:
+    """The lexicographic optimum of tiers 1-3, by exhaustive search."""
+    options = [
+        visits(r, problem.slots, problem.max_gap) for r in problem.requests
+    ]
+    best = Tiers(0, 0, 0)
+
+    def search(index: int, used: frozenset[str], tiers: Tiers) -> None:
+        nonlocal best
+        if index == len(problem.requests):
+            if tiers.key() < best.key():
+                best = tiers
+            return
+        search(index + 1, used, tiers)
+        request = problem.requests[index]
+        for chain in options[index]:
+            ids = {s.id for s in chain}
+            if ids & used:
+                continue
+            delay = chain[0].start - request.target
+            search(
+                index + 1,
+                used | ids,
+                tiers + Tiers(1, int(delay > 0), max(0, delay)),
+            )
+
+    search(0, frozenset(), Tiers())
+    return best
+
+
+def assignment(problem: Problem) -> Tiers:
+    """Optimum of single-exam instances by scipy's assignment solver.
+
+    Booking a pair costs ``-W1 + W2 * late + minutes`` with weights large
+    enough that the tiers stay lexicographic; not booking costs 0.
+    """
+    requests, slots = problem.requests, problem.slots
+    horizon = max((s.start for s in slots), default=0)
+    w2 = 1 + sum(max(0, horizon - r.target) for r in requests)
+    w1 = (len(requests) + 1) * w2
+    forbidden = 10 * w1 * (len(requests) + 1)
+    cost = np.zeros((len(requests), len(slots) + len(requests)))
+    for i, request in enumerate(requests):
+        for j, slot in enumerate(slots):
+            if request.exams <= slot.exams and fits(request, slot):
+                delay = slot.start - request.target
+                cost[i, j] = -w1 + (w2 + delay if delay > 0 else 0)
+            else:
+                cost[i, j] = forbidden
+    rows, cols = linear_sum_assignment(cost)
+    booked = late = minutes = 0
+    for i, j in zip(rows, cols, strict=True):
+        if j < len(slots) and cost[i, j] < forbidden:
+            booked += 1
+            delay = slots[j].start - requests[i].target
+            late += delay > 0
+            minutes += max(0, delay)
+    return Tiers(booked, late, minutes)
+
+
+def random_problem(
+    rng: random.Random,
+    requests: int,
+    slots: int,
+    visit_share: float = 0.5,
+    dense: bool = True,
+) -> Problem:
+    """A small random instance; ``dense`` packs slots into two mornings so
+    that multi-slot visits are plentiful."""
+    slot_list = []
+    for number in range(slots):
+        if dense:
+            start = 8 * 60 + 15 * rng.randrange(8) + 1440 * rng.randrange(2)
+        else:
+            start = 15 * rng.randrange(3 * 96)
+        slot_list.append(
+            SlotData(
+                id=f"S{number}",
+                center=rng.choice("XY"),
+                group="G",
+                start=start,
+                end=start + rng.choice((15, 30)),
+                day=start // 1440,
+                exams=frozenset(rng.sample(EXAMS, rng.choice((1, 1, 2)))),
+                children=rng.random() < 0.6,
+                accessible=rng.random() < 0.6,
+            )
+        )
+    request_list = []
+    for number in range(requests):
+        size = 1 if rng.random() > visit_share else rng.choice((2, 2, 3))
+        earliest = 15 * rng.randrange(40)
+        request_list.append(
+            Request(
+                id=f"R{number}",
+                exams=frozenset(rng.sample(EXAMS, size)),
+                earliest=earliest,
+                target=earliest + 15 * rng.randrange(150),
+                accessible=rng.random() < 0.25,
+                child_until=rng.choice((None, None, 1440 + 8 * 60)),
+                preferred=frozenset(rng.sample("XY", rng.choice((0, 1)))),
+                rank=number,
+                forbidden=frozenset(
+                    rng.sample(
+                        [s.id for s in slot_list], rng.choice((0, 0, 1))
+                    )
+                ),
+            )
+        )
+    return Problem.build(request_list, slot_list, rng.choice((0, 15, 90)))

@@ -1,0 +1,61 @@
+"""Optimality against exact references on small random instances."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from cosen.optimizer import SolverSettings, Status, evaluate, solve
+from cosen.optimizer.decompose import bookings_from_flows
+from cosen.optimizer.flow import FlowMode, flow_tiers, solve_flow
+from cosen.optimizer.formulation import Formulation
+from cosen.optimizer.model import CpSatModel
+from cosen.optimizer.network import Network, components
+from cosen.optimizer.result import verify
+from tests.optimizer.reference import assignment, brute_force, random_problem
+
+SETTINGS = SolverSettings(time_limit=20, workers=1)
+
+
+@pytest.mark.parametrize("seed", range(150))
+def test_solve_matches_brute_force_with_visits(seed: int) -> None:
+    rng = random.Random(seed)
+    problem = random_problem(rng, rng.randint(1, 6), rng.randint(1, 9))
+    solution = solve(problem, SETTINGS)
+    verify(problem, solution.bookings)
+    assert solution.status is Status.OPTIMAL
+    assert solution.tiers == evaluate(problem, solution.bookings)
+    assert solution.tiers == brute_force(problem)
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_cp_sat_alone_matches_brute_force(seed: int) -> None:
+    """The CP-SAT path, run on every part with visits from the restricted
+    flow and the relaxed bound (the solve pipeline rarely needs it)."""
+    rng = random.Random(1000 + seed)
+    problem = random_problem(rng, rng.randint(2, 6), rng.randint(2, 9))
+    bookings = {}
+    for part in components(problem):
+        if not part.requests or not part.slots:
+            continue
+        network = Network.build(part)
+        start = solve_flow(network, FlowMode.RESTRICTED)
+        bound = flow_tiers(network, solve_flow(network, FlowMode.RELAXED))
+        result = CpSatModel(Formulation(network)).solve(10, start, bound, 0, 1)
+        assert result.status is Status.OPTIMAL
+        bookings |= bookings_from_flows(network, result.flows)
+    verify(problem, bookings)
+    assert evaluate(problem, bookings) == brute_force(problem)
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_single_exam_instances_match_assignment(seed: int) -> None:
+    rng = random.Random(2000 + seed)
+    problem = random_problem(
+        rng, rng.randint(1, 25), rng.randint(1, 30), visit_share=0.0,
+        dense=False,
+    )  # fmt: skip
+    solution = solve(problem, SETTINGS)
+    assert solution.status is Status.OPTIMAL
+    assert solution.tiers == assignment(problem)
