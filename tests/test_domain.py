@@ -258,6 +258,19 @@ def test_slot_rows_checks() -> None:
     }
 
 
+@pytest.mark.parametrize("code", ["../X", "MIM/1", "A\x01B", "-MIM"])
+def test_centre_codes_are_plain_names(code: str) -> None:
+    intake = check_slot_rows([(2, slot_row(center=code))])
+    assert [(i.reason, i.column) for i in intake.rejections[0].issues] == [
+        (Reason.INVALID_FIELD, "centre")
+    ]
+
+
+def test_centre_code_is_folded() -> None:
+    (slot,) = check_slot_rows([(2, slot_row(center=" mim 1 "))]).accepted
+    assert slot.center == "MIM1"
+
+
 def test_every_reason_has_french_sentence_and_orientation() -> None:
     for reason in Reason:
         assert reason.sentence and reason.orientation

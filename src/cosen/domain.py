@@ -15,6 +15,7 @@ can be checked against, and the coordinator learns every reason at once.
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -424,7 +425,14 @@ def _group(text: str) -> Group:
 
 
 def _code(value: str) -> str:
-    return "".join(value.split()).upper()
+    """A centre or group code: letters, digits, ``-`` and ``_``, upper case
+    (it names the centre's file and is matched against preferences)."""
+    code = "".join(strip_accents(value).split()).upper()
+    if not re.fullmatch(r"[A-Z0-9][A-Z0-9_-]*", code):
+        raise PydanticCustomError(
+            "cell", "code attendu : lettres, chiffres, - ou _ (ex. MIM-1)"
+        )
+    return code
 
 
 Text = Annotated[

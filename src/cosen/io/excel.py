@@ -62,7 +62,8 @@ def write_atomic(path: Path, write: Callable[[IO[bytes]], None]) -> None:
             f"« {path} » est un dossier : indiquer un nom de fichier."
         )
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        # Folders of health data are the user's alone, like the files.
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         # mkstemp creates the file 0600 whatever the umask.
         handle, temporary = tempfile.mkstemp(
             prefix=f".{path.name}.", suffix=".tmp", dir=folder
@@ -153,7 +154,9 @@ def printable(
     sheet.page_setup.fitToHeight = 0
     sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
     sheet.print_options.gridLines = True
-    sheet.oddHeader = HeaderFooterItem(center=_HeaderPart(title))
+    # "&" starts a formatting code in a print header: double it.
+    header = _HeaderPart(title.replace("&", "&&"))
+    sheet.oddHeader = HeaderFooterItem(center=header)
     sheet.oddFooter = HeaderFooterItem(center=_HeaderPart("Page &P / &N"))
     sheet.page_margins.left = sheet.page_margins.right = 0.4
 
