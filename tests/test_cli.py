@@ -319,12 +319,18 @@ def test_demo_writes_realistic_files(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert result.stderr == ""
     lines = result.stdout.splitlines()
-    assert lines[0] == f"Données d'exemple écrites dans {folder}/"
-    assert lines[1].startswith("demandes.xlsx : lignes lues 40, ")
+    assert lines[0].startswith("Données d'exemple écrites : ")
+    assert lines[1].startswith("Demandes reçues : 40 ; ")
+    assert "Solution optimale (prouvée)" in result.stdout
     assert sorted(p.name for p in folder.iterdir()) == [
         "creneaux.xlsx",
         "demandes.xlsx",
+        "resultats",
     ]
+    results = folder / "resultats"
+    assert (results / "synthese.xlsx").is_file()
+    assert (results / "notifications.csv").is_file()
+    assert list((results / "centres").glob("*.xlsx"))
     referrals = read_referrals(folder / "demandes.xlsx")
     assert len(referrals.accepted) + len(referrals.rejections) == 40
     # One rejected row of each kind a telesecretariat meets.

@@ -182,14 +182,16 @@ def sample_referrals(spec: SampleSpec) -> list[Row]:
     # Each spoiled row, plus one duplicate per round, replaces a good row.
     good_count = max(1, spec.referrals - len(spoilers) - spec.bad_rows)
     rows = [_good_referral(rng, spec) for _ in range(good_count)]
+    # The same patient asking again for the same exam: DUPLICATE_REFERRAL.
+    duplicates = [
+        rng.choice(rows) | {"received_at": spec.now}
+        for _ in range(spec.bad_rows)
+    ]
     for changes in spoilers:
         rows.insert(
             rng.randrange(len(rows) + 1), _good_referral(rng, spec) | changes
         )
-    for _ in range(spec.bad_rows):
-        # The same patient asking again for the same exam: DUPLICATE_REFERRAL
-        original = rng.choice([r for r in rows if r["consent"]])
-        rows.append(original | {"received_at": spec.now})
+    rows.extend(duplicates)
     rows.sort(key=lambda r: r["received_at"])
     for number, row in enumerate(rows, start=1):
         row["referral_id"] = f"D{number:05d}"

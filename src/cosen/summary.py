@@ -102,11 +102,11 @@ def summary_lines(
         f"rejetées : {len(rejections)}.",
         f"Rendez-vous attribués : {found.booked} dont {found.within_target} "
         f"dans le délai souhaité et {found.late} en retard "
-        f"(retard moyen {found.mean_late_hours:.1f} h, "
-        f"maximal {found.max_late_hours:.1f} h).",
+        f"(retard moyen {_decimal(found.mean_late_hours)} h, "
+        f"maximal {_decimal(found.max_late_hours)} h).",
         f"Premier arrivé, premier servi aurait donné : {baseline.booked} "
         f"rendez-vous dont {baseline.within_target} dans le délai.",
-        f"Solution {status}, calculée en {solution.seconds:.1f} s.",
+        f"Solution {status}, calculée en {_decimal(solution.seconds)} s.",
     ]
     counts: dict[Reason, int] = {}
     for unbooked in allocation.unbooked:
@@ -116,3 +116,8 @@ def summary_lines(
         for reason, count in counts.items()
     )
     return lines
+
+
+def _decimal(value: float) -> str:
+    """One decimal, French style (``46,8``)."""
+    return f"{value:.1f}".replace(".", ",")

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from cosen.optimizer import SolverSettings, Status, evaluate, solve
+from cosen.optimizer import Booking, SolverSettings, Status, evaluate, solve
 from cosen.optimizer.decompose import bookings_from_flows
 from cosen.optimizer.flow import FlowMode, flow_tiers, solve_flow
 from cosen.optimizer.formulation import Formulation
@@ -35,7 +35,7 @@ def test_cp_sat_alone_matches_brute_force(seed: int) -> None:
     flow and the relaxed bound (the solve pipeline rarely needs it)."""
     rng = random.Random(1000 + seed)
     problem = random_problem(rng, rng.randint(2, 6), rng.randint(2, 9))
-    bookings = {}
+    bookings: dict[str, Booking] = {}
     for part in components(problem):
         if not part.requests or not part.slots:
             continue

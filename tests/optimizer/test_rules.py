@@ -191,7 +191,8 @@ def test_tier_1_books_more_even_if_late() -> None:
         [referral_row(referral_id="D1", received_at="27/11/2026 08:00",
                       desired_delay="10h"),
          referral_row(referral_id="D2", birth_name="Enfant",
-                      birth_date="01/01/2016", received_at="27/11/2026 08:30")],
+                      birth_date="01/01/2016",
+                      received_at="27/11/2026 08:30")],
         [slot_row(slot_id="S1", start="27/11/2026 14:00", children="oui"),
          slot_row(slot_id="S2", start="30/11/2026 10:00")],
     )  # fmt: skip

@@ -1,0 +1,201 @@
+"""Command-line plumbing shared by every ``cosen`` command group.
+
+French help and errors (:class:`FrenchGroup`), exit codes, and the options
+and parsing that several commands share. Heavy modules (solver,
+spreadsheets) are imported by the commands when they run, so that
+``cosen --help`` starts fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
+
+import click
+
+from cosen.clock import PARIS, TargetClock
+from cosen.errors import CosenError, OptionError
+from cosen.parsing import CellError, parse_datetime
+
+if TYPE_CHECKING:
+    from cosen.allocation import AllocationSettings
+
+EXIT_REJECTED = 1
+EXIT_USAGE = 2
+EXIT_INTERNAL = 3
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 88}
+
+
+class _FrenchFormatter(click.HelpFormatter):
+    _HEADINGS: ClassVar = {"Options": "Options", "Commands": "Commandes"}
+
+    def write_usage(
+        self, prog: str, args: str = "", prefix: str | None = None
+    ) -> None:
+        super().write_usage(prog, args, prefix="Utilisation : ")
+
+    def write_heading(self, heading: str) -> None:
+        super().write_heading(self._HEADINGS.get(heading, heading))
+
+
+class _FrenchContext(click.Context):
+    formatter_class = _FrenchFormatter
+
+
+class _FrenchHelp:
+    """Mixin: French help-option text."""
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        option = super().get_help_option(ctx)  # type: ignore[misc]
+        if option is not None:
+            option.help = "Affiche cette aide."
+        return option  # type: ignore[no-any-return]
+
+
+class _FrenchCommand(_FrenchHelp, click.Command):
+    context_class = _FrenchContext
+
+
+class FrenchGroup(_FrenchHelp, click.Group):
+    """A click group that reports every failure as one French line.
+
+    Overriding :meth:`main` (rather than wrapping the entry point) means
+    click's test runner sees exactly what a user sees.
+    """
+
+    context_class = _FrenchContext
+    command_class = _FrenchCommand
+
+    def main(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, **extra: Any
+    ) -> NoReturn:
+        extra.pop("standalone_mode", None)
+        extra.setdefault("prog_name", "cosen")
+        try:
+            code = super().main(args=args, standalone_mode=False, **extra)
+        except click.exceptions.NoArgsIsHelpError as shown:
+            # "cosen" alone: the help, as with --help.
+            click.echo(shown.ctx.get_help() if shown.ctx else "")
+            sys.exit(0)
+        except CosenError as error:
+            fail(str(error), error.exit_code)
+        except click.exceptions.Abort:
+            fail("Interrompu.", EXIT_USAGE)
+        except click.exceptions.ClickException as error:
+            fail(_french_usage(error), EXIT_USAGE)
+        except Exception as error:
+            if os.environ.get("COSEN_DEBUG"):
+                raise
+            fail(
+                "Erreur interne de cosen (à signaler à l'équipe, avec la "
+                f"commande lancée) : {type(error).__name__}.",
+                EXIT_INTERNAL,
+            )
+        sys.exit(code if isinstance(code, int) else 0)
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        name = click.utils.make_str(args[0])
+        if self.get_command(ctx, name) is None and not name.startswith("-"):
+            raise click.UsageError(f"commande inconnue : « {name} »", ctx)
+        return super().resolve_command(ctx, args)
+
+
+def fail(message: str, code: int) -> NoReturn:
+    click.echo(f"Erreur : {message}", err=True)
+    sys.exit(code)
+
+
+def _french_usage(error: click.exceptions.ClickException) -> str:
+    """One French line for click's usage errors."""
+    hint = "Voir « cosen --help »."
+    if isinstance(error, click.exceptions.UsageError) and error.ctx:
+        hint = f"Voir « {error.ctx.command_path} --help »."
+    if isinstance(error, click.exceptions.NoSuchOption):
+        return f"option inconnue : {error.option_name}. {hint}"
+    if isinstance(error, click.exceptions.MissingParameter):
+        what = error.param.human_readable_name if error.param else ""
+        return f"paramètre obligatoire manquant : {what}. {hint}"
+    if isinstance(error, click.exceptions.BadParameter):
+        what = error.param.opts[0] if error.param else "paramètre"
+        return f"valeur invalide pour {what}. {hint}"
+    if isinstance(error, click.exceptions.UsageError):
+        return f"commande incorrecte ({error.format_message()}). {hint}"
+    return error.format_message()
+
+
+def parse_now(text: str | None) -> datetime:
+    """The allocation time: ``--now`` (Paris time) or the current minute."""
+    if text is None:
+        return datetime.now(PARIS).replace(second=0, microsecond=0)
+    try:
+        return parse_datetime(text)
+    except CellError as error:
+        raise OptionError(f"option --now : {error}.") from None
+
+
+_CLOCKS = {"calendrier": "calendar", "jours-ouvres": "working-days"}
+
+
+def allocation_options(function: Any) -> Any:
+    """Options shared by ``allocate`` and ``demo``."""
+    options = [
+        click.option("--now", metavar="DATE_HEURE",
+                     help="Heure d'attribution (JJ/MM/AAAA HH:MM, heure de "
+                     "Paris). Par défaut : maintenant."),
+        click.option("--time-limit", type=click.FloatRange(min=0.1),
+                     default=30.0, show_default=True, metavar="SECONDES",
+                     help="Temps de calcul maximal."),
+        click.option("--target", "clock",
+                     type=click.Choice([*_CLOCKS, *_CLOCKS.values()]),
+                     default="calendar", show_default=True,
+                     help="Décompte du délai : heures réelles (calendar) "
+                     "ou jours ouvrés d'Alsace-Moselle (working-days)."),
+        click.option("--notice-hours", type=click.FloatRange(min=0),
+                     default=2.0, show_default=True, metavar="HEURES",
+                     help="Préavis minimal avant le rendez-vous."),
+        click.option("--transport-hours", type=click.FloatRange(min=0),
+                     default=24.0, show_default=True, metavar="HEURES",
+                     help="Délai d'organisation du transport médicalisé."),
+        click.option("--max-gap", type=click.IntRange(min=0), default=90,
+                     show_default=True, metavar="MINUTES",
+                     help="Attente maximale entre deux créneaux d'un même "
+                     "déplacement."),
+        click.option("--seed", type=int, default=0, show_default=True,
+                     help="Graine du solveur (résultats reproductibles)."),
+    ]  # fmt: skip
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+def settings_from_options(
+    now: str | None,
+    time_limit: float,
+    clock: str,
+    notice_hours: float,
+    transport_hours: float,
+    max_gap: int,
+    seed: int,
+) -> AllocationSettings:
+    from cosen.allocation import AllocationSettings
+
+    return AllocationSettings(
+        now=parse_now(now),
+        notice_hours=notice_hours,
+        transport_hours=transport_hours,
+        max_gap_minutes=max_gap,
+        target_clock=TargetClock(_CLOCKS.get(clock, clock)),
+        time_limit=time_limit,
+        seed=seed,
+    )
+
+
+def echo_lines(lines: Sequence[str]) -> None:
+    for line in lines:
+        click.echo(line)
