@@ -39,11 +39,13 @@ from cosen.optimizer import (
     solve,
 )
 from cosen.optimizer.problem import compatible, visit_options
+from cosen.optimizer.solve import fcfs_solution
 
 __all__ = [
     "Allocation",
     "AllocationSettings",
     "Booked",
+    "Policy",
     "Unbooked",
     "allocate",
     "build_problem",
@@ -134,6 +136,13 @@ class AllocationSettings:
 
     def solver(self) -> SolverSettings:
         return SolverSettings(self.time_limit, self.seed, self.workers)
+
+
+class Policy(enum.StrEnum):
+    """How an allocation books."""
+
+    OPTIMIZER = "optimizer"
+    FCFS = "fcfs"
 
 
 @dataclass(frozen=True)
@@ -299,17 +308,41 @@ def allocate(
     slots: Sequence[Slot],
     settings: AllocationSettings,
     declined: Mapping[str, Iterable[str]] | None = None,
+    policy: Policy = Policy.OPTIMIZER,
+    baseline: bool = True,
 ) -> Allocation:
-    """Book eligible referrals into free slots, optimally.
+    """Book eligible referrals into free slots.
 
-    Referrals must be eligible (checked by the scheme's rules) and slots
-    free. First come, first served takes referrals by reception time, in the
-    given order when equal.
+    Parameters
+    ----------
+    referrals
+        Eligible referrals (checked by the scheme's rules). First come,
+        first served takes them by reception time, in the given order when
+        equal.
+    slots
+        Free slots.
+    settings
+        Allocation time, rules' parameters, solver budget.
+    declined
+        Slot ids each referral's patient declined (never offered again).
+    policy
+        :attr:`Policy.OPTIMIZER` (the lexicographic optimum) or
+        :attr:`Policy.FCFS` (first come, first served, as by hand).
+    baseline
+        Also compute first come, first served for comparison (the
+        simulator, which compares whole runs, skips it).
     """
     referrals = sorted(referrals, key=lambda r: r.received_at)
     problem = build_problem(referrals, slots, settings, declined)
-    solution = solve(problem, settings.solver())
-    baseline = first_come_first_served(problem)
+    greedy = (
+        first_come_first_served(problem)
+        if baseline or (policy is Policy.FCFS)
+        else {}
+    )
+    if policy is Policy.FCFS:
+        solution = fcfs_solution(problem, greedy)
+    else:
+        solution = solve(problem, settings.solver())
     slot_by_id = {s.slot_id: s for s in slots}
     request_by_id = {r.id: r for r in problem.requests}
     booked: list[Booked] = []
@@ -331,7 +364,7 @@ def allocate(
         why = _blocking_rule(request, problem, referral, settings)
         reason = Reason.NO_COMPATIBLE_SLOT if why else Reason.CAPACITY
         unbooked.append(Unbooked(referral, reason, why or "", target))
-    return Allocation(settings, booked, unbooked, solution, baseline, problem)
+    return Allocation(settings, booked, unbooked, solution, greedy, problem)
 
 
 class _Rule(enum.Enum):

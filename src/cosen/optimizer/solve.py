@@ -41,7 +41,7 @@ from cosen.optimizer.result import (
     verify,
 )
 
-__all__ = ["SolverSettings", "solve"]
+__all__ = ["SolverSettings", "fcfs_solution", "solve"]
 
 
 @dataclass(frozen=True)
@@ -179,3 +179,23 @@ def _best_start(network: Network) -> list[int]:
     ):
         return flows_from_bookings(network, greedy)
     return restricted
+
+
+def fcfs_solution(
+    problem: Problem, bookings: dict[str, Booking] | None = None
+) -> Solution:
+    """First come, first served as a solution (status FEASIBLE, no bound
+    beyond its own tiers: it proves nothing)."""
+    started = time.monotonic()
+    if bookings is None:
+        bookings = first_come_first_served(problem)
+    verify(problem, bookings)
+    tiers = evaluate(problem, bookings)
+    return Solution(
+        Status.FEASIBLE,
+        bookings,
+        tiers,
+        tiers,
+        time.monotonic() - started,
+        {"fcfs": 1},
+    )
