@@ -12,7 +12,7 @@ from __future__ import annotations
 import enum
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -29,7 +29,6 @@ from cosen.clock import (
 from cosen.domain import ADULT_AGE, Reason, Referral, Slot
 from cosen.errors import OptionError
 from cosen.optimizer import (
-    Booking,
     Problem,
     Request,
     SlotData,
@@ -181,27 +180,17 @@ class Allocation:
         Every eligible referral is in exactly one of them, by arrival.
     solution
         The optimizer's solution (status, tiers, bound, time).
-    baseline
-        Bookings first come, first served makes on the same input (the
-        comparison shown to users).
-    problem
-        The plain problem solved.
+    baseline_lateness
+        Minutes late (0 when on time) of each referral first come, first
+        served books on the same input: the comparison shown to users.
+        Empty when not computed.
     """
 
     settings: AllocationSettings
     booked: list[Booked]
     unbooked: list[Unbooked]
     solution: Solution
-    baseline: dict[str, Booking] = field(repr=False)
-    problem: Problem = field(repr=False)
-
-    def baseline_lateness(self) -> list[int]:
-        """Minutes late of each referral the baseline books (0: on time)."""
-        targets = {r.id: r.target for r in self.problem.requests}
-        return [
-            max(0, visit[0].start - targets[request_id])
-            for request_id, visit in self.baseline.items()
-        ]
+    baseline_lateness: tuple[int, ...] = ()
 
 
 def _ceil_minutes(moment: datetime) -> int:
@@ -364,7 +353,15 @@ def allocate(
         why = _blocking_rule(request, problem, referral, settings)
         reason = Reason.NO_COMPATIBLE_SLOT if why else Reason.CAPACITY
         unbooked.append(Unbooked(referral, reason, why or "", target))
-    return Allocation(settings, booked, unbooked, solution, greedy, problem)
+    lateness = (
+        tuple(
+            max(0, visit[0].start - request_by_id[request_id].target)
+            for request_id, visit in greedy.items()
+        )
+        if baseline
+        else ()
+    )
+    return Allocation(settings, booked, unbooked, solution, lateness)
 
 
 class _Rule(enum.Enum):

@@ -82,7 +82,7 @@ def baseline_indicators(allocation: Allocation) -> Indicators:
     """Indicators first come, first served reaches on the same input."""
     return indicators(
         len(allocation.booked) + len(allocation.unbooked),
-        allocation.baseline_lateness(),
+        allocation.baseline_lateness,
     )
 
 

@@ -454,7 +454,7 @@ def test_indicators_beside_first_come_first_served(
         ("Retard maximal (h)", 32, 32, 0),
     ]  # fmt: skip
     # The baseline column is kpi's own view of the baseline bookings.
-    baseline = indicators(9, case.allocation.baseline_lateness())
+    baseline = indicators(9, case.allocation.baseline_lateness)
     assert [row[2] for row in overall[2:6]] == [
         baseline.eligible,
         baseline.booked,
