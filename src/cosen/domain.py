@@ -718,7 +718,7 @@ def scheme_issues(values: Mapping[str, Any]) -> list[Issue]:
 # --------------------------------------------------------------------------
 # Checking rows and sheets
 
-Record = TypeVar("Record", Referral, Slot)
+Record = TypeVar("Record", bound=BaseModel)
 
 
 @dataclass(frozen=True)
@@ -780,8 +780,9 @@ def _adapters(model: type[BaseModel]) -> dict[str, TypeAdapter[Any]]:
 def _field_issues(
     column: Column, error: ValidationError, exclusions: bool
 ) -> list[Issue]:
-    """Issues of one field; exam labels are scheme exclusions only for
-    referrals (a slot offering an unknown exam is merely invalid)."""
+    """Issues of one field; exam labels are scheme exclusions only where
+    the scheme's rules apply (a slot offering an unknown exam is merely
+    invalid)."""
     issues = []
     for detail in error.errors():
         ctx = detail.get("ctx") or {}
@@ -811,15 +812,18 @@ def _field_issues(
     return issues
 
 
-def _check_row(
+def check_row(
     model: type[Record],
     columns: Sequence[Column],
     raw: Mapping[str, str],
+    rules: Callable[[Mapping[str, Any]], list[Issue]] | None = None,
 ) -> tuple[Record | None, list[Issue], list[str]]:
     """Validate one row of text cells into ``model``.
 
     Blank or absent cells take the field's default, or are missing when the
-    field is required. Referral rows then go through the scheme's rules.
+    field is required. ``rules`` then check the fields that parsed (the
+    scheme's rules, for referrals). Returns the record (``None`` when
+    rejected), the reasons and the warnings.
     """
     adapters = _adapters(model)
     values: dict[str, Any] = {}
@@ -837,15 +841,15 @@ def _check_row(
         try:
             values[column.field] = adapters[column.field].validate_python(text)
         except ValidationError as error:
-            found = _field_issues(column, error, model is Referral)
+            found = _field_issues(column, error, rules is not None)
             if column.soft:
                 warnings.extend(
                     f"{column.french} ignoré : {i.detail}" for i in found
                 )
             else:
                 issues.extend(found)
-    if model is Referral:
-        issues.extend(scheme_issues(values))
+    if rules is not None:
+        issues.extend(rules(values))
     if issues:
         return None, issues, warnings
     return model.model_validate(values), issues, warnings
@@ -858,7 +862,7 @@ def check_referral(
 
     Returns the referral (``None`` if rejected), the reasons, the warnings.
     """
-    return _check_row(Referral, REFERRAL_COLUMNS, raw)
+    return check_row(Referral, REFERRAL_COLUMNS, raw, scheme_issues)
 
 
 def patient_key(referral: Referral) -> tuple[str, str, date]:
@@ -932,7 +936,7 @@ def check_slot_rows(
     seen_ids: dict[str, int] = {}
     group_of: dict[str, Group] = {}
     for row, raw in rows:
-        slot, issues, _ = _check_row(Slot, SLOT_COLUMNS, raw)
+        slot, issues, _ = check_row(Slot, SLOT_COLUMNS, raw)
         record_id = _clean_text(raw.get("slot_id") or "")
         if record_id in seen_ids:
             issues.append(

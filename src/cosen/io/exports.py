@@ -43,7 +43,7 @@ from cosen.kpi import (
 from cosen.optimizer import Status
 from cosen.parsing import national_phone, parse_phone
 
-__all__ = ["write_exports"]
+__all__ = ["write_centre_lists", "write_exports"]
 
 CENTRES_FOLDER: Final = "centres"
 SUMMARY_FILE: Final = "synthese.xlsx"
@@ -122,18 +122,8 @@ def write_exports(
     CosenError
         When a file cannot be written.
     """
+    written = write_centre_lists(folder / CENTRES_FOLDER, allocation.booked)
     lines = _lines(allocation.booked)
-    by_centre: dict[str, list[_Line]] = {}
-    for line in lines:
-        by_centre.setdefault(line.slot.center, []).append(line)
-    written = [
-        _write_centre(folder / CENTRES_FOLDER, centre, by_centre[centre])
-        for centre in sorted(by_centre)
-    ]
-    # A centre without appointment this time must not find last run's list.
-    for stale in (folder / CENTRES_FOLDER).glob("*.xlsx"):
-        if stale not in written:
-            stale.unlink()
     summary = folder / SUMMARY_FILE
     _write_summary(summary, allocation, lines, rejections, received)
     notifications = folder / NOTIFICATIONS_FILE
@@ -143,6 +133,28 @@ def write_exports(
         (_notification(booked) for booked in allocation.booked),
     )
     return [*written, summary, notifications]
+
+
+def write_centre_lists(
+    folder: Path, booked: Sequence[Booked], heading: str = "Rendez-vous COSEN"
+) -> list[Path]:
+    """One printable workbook per centre in ``folder``, its patients only.
+
+    A workbook left in ``folder`` by an earlier run for a centre absent
+    from ``booked`` is removed: a centre must not read stale appointments.
+    Returns the paths written, in centre order.
+    """
+    by_centre: dict[str, list[_Line]] = {}
+    for line in _lines(booked):
+        by_centre.setdefault(line.slot.center, []).append(line)
+    written = [
+        _write_centre(folder, centre, by_centre[centre], heading)
+        for centre in sorted(by_centre)
+    ]
+    for stale in folder.glob("*.xlsx"):
+        if stale not in written:
+            stale.unlink()
+    return written
 
 
 # --------------------------------------------------------------------------
@@ -227,12 +239,14 @@ def _title_cell(sheet: Worksheet, row: int, text: str, size: int) -> None:
 # Centre workbooks
 
 
-def _write_centre(folder: Path, centre: str, lines: Sequence[_Line]) -> Path:
+def _write_centre(
+    folder: Path, centre: str, lines: Sequence[_Line], heading: str
+) -> Path:
     """One centre's appointments, one row per slot, ready to print."""
     group = lines[0].slot.group.value
     first, last = _day(lines[0].start), _day(lines[-1].start)
     period = f"le {first}" if first == last else f"du {first} au {last}"
-    title = f"Rendez-vous COSEN — centre {centre} (groupe {group}) — {period}"
+    title = f"{heading} — centre {centre} (groupe {group}) — {period}"
     workbook = Workbook()
     sheet = _first_sheet(workbook, _CENTRE_SHEET)
     _title_cell(sheet, 1, title, 13)

@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Final, TypeVar
 
+from pydantic import BaseModel
+
 from cosen.domain import (
     REFERRAL_COLUMNS,
     SLOT_COLUMNS,
@@ -27,17 +29,23 @@ from cosen.errors import UnusableFileError
 from cosen.io.tables import Table, read_table
 from cosen.parsing import normalize_key
 
-__all__ = ["REFERRAL_SHEET", "SLOT_SHEET", "read_referrals", "read_slots"]
+__all__ = [
+    "REFERRAL_SHEET",
+    "SLOT_SHEET",
+    "read_records",
+    "read_referrals",
+    "read_slots",
+]
 
 REFERRAL_SHEET: Final = "Demandes"
 SLOT_SHEET: Final = "Creneaux"
 
-Record = TypeVar("Record", Referral, Slot)
+Record = TypeVar("Record", bound=BaseModel)
 
 
 def read_referrals(path: Path) -> Intake[Referral]:
     """Read and check the referrals of sheet ``Demandes`` (or a CSV file)."""
-    return _read(
+    return read_records(
         path,
         (REFERRAL_SHEET, "Referrals"),
         Referral,
@@ -48,18 +56,23 @@ def read_referrals(path: Path) -> Intake[Referral]:
 
 def read_slots(path: Path) -> Intake[Slot]:
     """Read and check the slots of sheet ``Creneaux`` (or a CSV file)."""
-    return _read(
+    return read_records(
         path, (SLOT_SHEET, "Slots"), Slot, SLOT_COLUMNS, check_slot_rows
     )
 
 
-def _read(
+def read_records(
     path: Path,
     sheet_names: Sequence[str],
     model: type[Record],
     columns: Sequence[Column],
     check: Callable[[Iterable[tuple[int, Mapping[str, str]]]], Intake[Record]],
 ) -> Intake[Record]:
+    """Read a sheet's rows into ``model`` records with ``check``.
+
+    Headers are matched loosely against ``columns`` (French names and
+    English aliases); unknown columns are listed once as a notice.
+    """
     table = read_table(path, sheet_names)
     fields, unknown = _match_header(table, model, columns)
     intake = check(_records(table, fields))
