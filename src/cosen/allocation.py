@@ -14,6 +14,7 @@ import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import date, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -299,6 +300,7 @@ def allocate(
     declined: Mapping[str, Iterable[str]] | None = None,
     policy: Policy = Policy.OPTIMIZER,
     baseline: bool = True,
+    taken: Sequence[Slot] = (),
 ) -> Allocation:
     """Book eligible referrals into free slots.
 
@@ -320,6 +322,10 @@ def allocate(
     baseline
         Also compute first come, first served for comparison (the
         simulator, which compares whole runs, skips it).
+    taken
+        Slots booked earlier (batch runs, simulation): never offered, but a
+        referral that could have used one is left unbooked for CAPACITY,
+        not for want of a compatible slot.
     """
     referrals = sorted(referrals, key=lambda r: r.received_at)
     problem = build_problem(referrals, slots, settings, declined)
@@ -334,6 +340,16 @@ def allocate(
         solution = solve(problem, settings.solver())
     slot_by_id = {s.slot_id: s for s in slots}
     request_by_id = {r.id: r for r in problem.requests}
+
+    @cache
+    def every_slot() -> tuple[SlotData, ...]:
+        return tuple(
+            sorted(
+                (*problem.slots, *map(slot_data, taken)),
+                key=lambda s: s.start,
+            )
+        )
+
     booked: list[Booked] = []
     unbooked: list[Unbooked] = []
     for referral in referrals:
@@ -351,6 +367,12 @@ def allocate(
             )
             continue
         why = _blocking_rule(request, problem, referral, settings)
+        if (
+            why
+            and taken
+            and visit_options(request, every_slot(), problem.max_gap)
+        ):
+            why = None
         reason = Reason.NO_COMPATIBLE_SLOT if why else Reason.CAPACITY
         unbooked.append(Unbooked(referral, reason, why or "", target))
     lateness = (

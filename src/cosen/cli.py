@@ -24,6 +24,7 @@ from cosen.clicore import (
     echo_lines,
     settings_from_options,
 )
+from cosen.ledger.cli import batch
 
 if TYPE_CHECKING:
     from cosen.allocation import AllocationSettings
@@ -210,3 +211,6 @@ def demo(folder: Path, count: int, **options: Any) -> None:
 
 # Enough slots over two weeks that most demo referrals are seen in time.
 DEMO_SLOTS_PER_REFERRAL = 4.0
+
+
+cli.add_command(batch)

@@ -353,7 +353,7 @@ class Issue:
 # Field types: each accepts spreadsheet text or an already typed value.
 
 
-def _from_text(
+def from_text(
     parse: Callable[[str], Any],
 ) -> Callable[[Any], Any]:
     """Wrap a text parser so pydantic reports its French message."""
@@ -444,28 +444,26 @@ Identifier = Annotated[
 Code = Annotated[str, AfterValidator(_code), AfterValidator(_max_length(32))]
 LocalDateTime = Annotated[
     datetime,
-    BeforeValidator(_from_text(parse_datetime)),
+    BeforeValidator(from_text(parse_datetime)),
     AfterValidator(_paris),
 ]
-Day = Annotated[date, BeforeValidator(_from_text(parse_date))]
-YesNo = Annotated[bool, BeforeValidator(_from_text(parse_yes_no))]
-Postcode = Annotated[str, BeforeValidator(_from_text(parse_postcode))]
-Phone = Annotated[
-    str, BeforeValidator(_from_text(lambda t: parse_phone(t)[0]))
-]
-Email = Annotated[str, BeforeValidator(_from_text(_email))]
-Contact = Annotated[str, BeforeValidator(_from_text(_contact))]
-Hours = Annotated[int, BeforeValidator(_from_text(parse_delay_hours))]
-Minutes = Annotated[int, BeforeValidator(_from_text(parse_positive_int))]
+Day = Annotated[date, BeforeValidator(from_text(parse_date))]
+YesNo = Annotated[bool, BeforeValidator(from_text(parse_yes_no))]
+Postcode = Annotated[str, BeforeValidator(from_text(parse_postcode))]
+Phone = Annotated[str, BeforeValidator(from_text(lambda t: parse_phone(t)[0]))]
+Email = Annotated[str, BeforeValidator(from_text(_email))]
+Contact = Annotated[str, BeforeValidator(from_text(_contact))]
+Hours = Annotated[int, BeforeValidator(from_text(parse_delay_hours))]
+Minutes = Annotated[int, BeforeValidator(from_text(parse_positive_int))]
 ReferralExams = Annotated[
     tuple[Exam, ...],
-    BeforeValidator(_from_text(lambda t: parse_exams(t, "+"))),
+    BeforeValidator(from_text(lambda t: parse_exams(t, "+"))),
 ]
 SlotExams = Annotated[
     tuple[Exam, ...],
-    BeforeValidator(_from_text(lambda t: parse_exams(t, ","))),
+    BeforeValidator(from_text(lambda t: parse_exams(t, ","))),
 ]
-GroupName = Annotated[Group, BeforeValidator(_from_text(_group))]
+GroupName = Annotated[Group, BeforeValidator(from_text(_group))]
 
 _MODEL_CONFIG: Final = ConfigDict(
     frozen=True, hide_input_in_errors=True, extra="forbid"

@@ -36,6 +36,7 @@ __all__ = [
     "add_table",
     "neutralize",
     "printable",
+    "private_folder",
     "save_workbook",
     "write_atomic",
     "write_csv",
@@ -46,6 +47,17 @@ DATETIME_FORMAT: Final = "DD/MM/YYYY HH:MM"
 TIME_FORMAT: Final = "HH:MM"
 HEADER_FILL: Final = PatternFill("solid", fgColor="DDE7F0")
 _FORMULA_TRIGGERS: Final = ("=", "+", "-", "@", "\t", "\r")
+
+
+def private_folder(folder: Path) -> None:
+    """Create ``folder`` and missing parents, each readable by the user
+    only: they hold health data, like the files in them."""
+    missing = []
+    while not folder.exists():
+        missing.append(folder)
+        folder = folder.parent
+    for created in reversed(missing):
+        created.mkdir(mode=0o700)
 
 
 def write_atomic(path: Path, write: Callable[[IO[bytes]], None]) -> None:
@@ -62,8 +74,7 @@ def write_atomic(path: Path, write: Callable[[IO[bytes]], None]) -> None:
             f"« {path} » est un dossier : indiquer un nom de fichier."
         )
     try:
-        # Folders of health data are the user's alone, like the files.
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        private_folder(folder)
         # mkstemp creates the file 0600 whatever the umask.
         handle, temporary = tempfile.mkstemp(
             prefix=f".{path.name}.", suffix=".tmp", dir=folder

@@ -1,0 +1,1 @@
+"""The ledger: what is booked, confirmed, declined, between runs."""

@@ -1,0 +1,269 @@
+"""``cosen batch``: allocation runs that remember, through the ledger."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+
+from cosen.clicore import (
+    CONTEXT,
+    EXIT_REJECTED,
+    FrenchGroup,
+    allocation_options,
+    echo_lines,
+    parse_now,
+    settings_from_options,
+)
+from cosen.errors import OptionError
+from cosen.parsing import CellError, parse_date
+
+_DB = click.option(
+    "--db",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Registre SQLite (par défaut : $COSEN_DB, sinon ./cosen.db).",
+)
+_WAIT = click.option(
+    "--wait",
+    type=click.FloatRange(min=0),
+    default=10.0,
+    show_default=True,
+    metavar="SECONDES",
+    help="Attente maximale si un autre traitement utilise le registre.",
+)
+
+
+def _open(db: Path | None, wait: float) -> Any:
+    from cosen.ledger.store import Ledger, ledger_path
+
+    return Ledger(ledger_path(db), wait)
+
+
+def _day(text: str, option: str) -> date:
+    try:
+        return parse_date(text)
+    except CellError as error:
+        raise OptionError(f"option {option} : {error}.") from None
+
+
+@click.group(cls=FrenchGroup, context_settings=CONTEXT)
+def batch() -> None:
+    """Passages successifs : un registre garde ce qui est attribué,
+    confirmé, refusé, d'un passage à l'autre."""
+
+
+@batch.command("run", context_settings=CONTEXT)
+@click.argument(
+    "referrals", metavar="DEMANDES", type=click.Path(path_type=Path)
+)
+@click.argument("slots", metavar="CRENEAUX", type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    required=True,
+    metavar="DOSSIER",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Dossier des fichiers produits.",
+)
+@click.option(
+    "--json", "as_json", is_flag=True, help="Affiche le résultat en JSON."
+)
+@_DB
+@_WAIT
+@allocation_options
+def run(
+    referrals: Path,
+    slots: Path,
+    out: Path,
+    as_json: bool,
+    db: Path | None,
+    wait: float,
+    **options: Any,
+) -> None:
+    """Importe les demandes et créneaux, attribue les demandes en attente.
+
+    Les rendez-vous déjà attribués restent où ils sont ; les demandes non
+    attribuées lors des passages précédents sont reprises. Écrit dans
+    DOSSIER les nouveaux rendez-vous par centre, la synthèse, les avis aux
+    prescripteurs, la liste complète par centre (liste-complete/) et les
+    rendez-vous libérés depuis le passage précédent (liberes/).
+    """
+    from cosen.ledger.batch import export_run, run_batch
+    from cosen.summary import allocation_json, summary_lines
+
+    settings = settings_from_options(**options)
+    with _open(db, wait) as ledger:
+        report = run_batch(ledger, referrals, slots, settings)
+        export_run(ledger, out, report.run_id)
+    counts = report.counts
+    if as_json:
+        payload = allocation_json(
+            report.allocation, report.rejections, counts["received"]
+        )
+        payload["run"] = report.run_id
+        payload["counts"] = counts
+        payload["notes"] = [
+            {"kind": k, "id": i, "note": n} for k, i, n in report.notes
+        ]
+        click.echo(json.dumps(payload, ensure_ascii=False))
+        return
+    click.echo(
+        f"Passage n° {report.run_id} : demandes nouvelles "
+        f"{counts.get('referrals_new', 0)}, modifiées "
+        f"{counts.get('referrals_updated', 0)}, inchangées "
+        f"{counts.get('referrals_unchanged', 0)}, en conflit "
+        f"{counts.get('referrals_conflict', 0)}, rejetées "
+        f"{counts.get('rejected', 0)} ; créneaux nouveaux "
+        f"{counts.get('slots_new', 0)}."
+    )
+    for _, record_id, note in report.notes:
+        click.echo(f"  ! {record_id} : {note}")
+    echo_lines(
+        summary_lines(report.allocation, report.rejections, counts["received"])
+    )
+    click.echo(f"Fichiers écrits dans {out}/.")
+
+
+@batch.command("answers", context_settings=CONTEXT)
+@click.argument("path", metavar="FICHIER", type=click.Path(path_type=Path))
+@click.option("--now", metavar="DATE_HEURE", help="Heure de l'import.")
+@_DB
+@_WAIT
+def answers(path: Path, now: str | None, db: Path | None, wait: float) -> int:
+    """Importe les réponses : confirme, refuse, annule, absent, realise.
+
+    Une ligne par demande (colonnes id_demande et reponse). Les lignes
+    impossibles (demande inconnue, jamais attribuée, déjà close) sont
+    signalées ; les autres sont appliquées. Code de sortie 1 si des lignes
+    sont rejetées.
+    """
+    from cosen.io.report import rejection_cells
+    from cosen.ledger.batch import apply_answers
+
+    with _open(db, wait) as ledger:
+        report = apply_answers(ledger, path, parse_now(now))
+    applied = ", ".join(f"{k} {v}" for k, v in sorted(report.applied.items()))
+    click.echo(f"Réponses appliquées : {applied or 'aucune'}.")
+    for rejection in report.rejections:
+        row, record_id, _, reasons, _ = rejection_cells(rejection)
+        click.echo(f"  ! ligne {row} ({record_id}) : {reasons}")
+    return EXIT_REJECTED if report.rejections else 0
+
+
+@batch.command("status", context_settings=CONTEXT)
+@click.option("--since", metavar="DATE", help="Indicateurs depuis cette date.")
+@click.option("--json", "as_json", is_flag=True, help="Sortie JSON.")
+@_DB
+@_WAIT
+def status(
+    since: str | None, as_json: bool, db: Path | None, wait: float
+) -> None:
+    """Demandes en attente, attribuées, confirmées, closes ; indicateurs."""
+    from cosen.ledger.batch import ledger_status
+
+    with _open(db, wait) as ledger:
+        found = ledger_status(
+            ledger, _day(since, "--since") if since else None
+        )
+    if as_json:
+        click.echo(json.dumps(found, ensure_ascii=False))
+        return
+    states = found["states"]
+    click.echo(
+        f"Demandes : en attente {states['pending']}, attribuées "
+        f"{states['booked']}, confirmées {states['confirmed']}, closes "
+        f"{states['closed']} ({_closed(found['closed'])})."
+    )
+    for centre, counts in sorted(found["by_centre"].items()):
+        click.echo(
+            f"  {centre} : attribuées {counts.get('booked', 0)}, "
+            f"confirmées {counts.get('confirmed', 0)}"
+        )
+    kpi = found["kpi"]
+    when = f" depuis le {found['since']}" if found["since"] else ""
+    click.echo(
+        f"Rendez-vous attribués{when} : {kpi['bookings']}, dont "
+        f"{kpi['within_target']} dans le délai et {kpi['late']} en retard."
+    )
+
+
+def _closed(outcomes: dict[str, int]) -> str:
+    names = {
+        "cancelled": "annulées",
+        "no_show": "absents",
+        "done": "réalisées",
+    }
+    return (
+        ", ".join(
+            f"{names.get(k, k)} {v}" for k, v in sorted(outcomes.items())
+        )
+        or "aucune"
+    )
+
+
+@batch.command("history", context_settings=CONTEXT)
+@click.option("--json", "as_json", is_flag=True, help="Sortie JSON.")
+@_DB
+@_WAIT
+def history_command(as_json: bool, db: Path | None, wait: float) -> None:
+    """Les passages : date, fichiers, décomptes, statut."""
+    from cosen.ledger.batch import history
+
+    with _open(db, wait) as ledger:
+        runs = history(ledger)
+    if as_json:
+        click.echo(json.dumps(runs, ensure_ascii=False))
+        return
+    if not runs:
+        click.echo("Aucun passage au registre.")
+    for run_ in runs:
+        counts = run_["counts"]
+        click.echo(
+            f"n° {run_['run']} — {run_['now']} — {run_['referrals_file']} "
+            f"({run_['referrals_sha256'][:8]}), {run_['slots_file']} "
+            f"({run_['slots_sha256'][:8]}) — attribuées "
+            f"{counts.get('booked', 0)}, sans créneau "
+            f"{counts.get('unbooked', 0)} — {run_['status']}"
+        )
+
+
+@batch.command("purge", context_settings=CONTEXT)
+@click.option("--before", required=True, metavar="DATE",
+              help="Purge les demandes closes avant cette date.")  # fmt: skip
+@_DB
+@_WAIT
+def purge_command(before: str, db: Path | None, wait: float) -> None:
+    """Efface les données personnelles des demandes closes (RGPD).
+
+    Restent des données anonymes pour les statistiques : identifiants,
+    examens, états, dates, créneaux et retards.
+    """
+    from cosen.ledger.batch import purge
+
+    with _open(db, wait) as ledger:
+        count = purge(ledger, _day(before, "--before"), parse_now(None))
+    click.echo(f"Données personnelles effacées pour {count} demande(s).")
+
+
+@batch.command("export", context_settings=CONTEXT)
+@click.argument(
+    "folder",
+    metavar="DOSSIER",
+    type=click.Path(path_type=Path, file_okay=False),
+)
+@click.option(
+    "--run", "run_id", type=int, help="Passage (défaut : le dernier)."
+)
+@_DB
+@_WAIT
+def export(
+    folder: Path, run_id: int | None, db: Path | None, wait: float
+) -> None:
+    """Réécrit les fichiers d'un passage à partir du registre."""
+    from cosen.ledger.batch import export_run
+
+    with _open(db, wait) as ledger:
+        number = export_run(ledger, folder, run_id)
+    click.echo(f"Fichiers du passage n° {number} écrits dans {folder}/.")

@@ -1,0 +1,152 @@
+"""The ledger's schema, as numbered migrations.
+
+Each migration runs in its own transaction and is recorded in
+``schema_migrations``; opening a ledger applies those it lacks, and a
+ledger written by a newer cosen (a version this one does not know) is
+refused rather than misread.
+
+Guarantees live in the schema where SQLite can hold them: one active
+booking per slot is a partial unique index, referral states are a CHECK.
+Personal data sit in ``referrals.data`` only (JSON of the validated
+referral), so the retention purge has one column to clear.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+__all__ = ["MIGRATIONS"]
+
+MIGRATIONS: Final[tuple[tuple[int, str, tuple[str, ...]], ...]] = (
+    (
+        1,
+        "referrals, slots, bookings and runs",
+        (
+            """
+            CREATE TABLE runs (
+                id INTEGER PRIMARY KEY,
+                started_at TEXT NOT NULL,
+                now TEXT NOT NULL,
+                referrals_file TEXT NOT NULL,
+                referrals_sha256 TEXT NOT NULL,
+                slots_file TEXT NOT NULL,
+                slots_sha256 TEXT NOT NULL,
+                settings TEXT NOT NULL,
+                counts TEXT NOT NULL,
+                status TEXT NOT NULL,
+                solution TEXT NOT NULL,
+                baseline TEXT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE referrals (
+                referral_id TEXT PRIMARY KEY,
+                content_sha256 TEXT,
+                data TEXT,
+                received_at TEXT NOT NULL,
+                exams TEXT NOT NULL,
+                state TEXT NOT NULL CHECK (
+                    state IN ('pending', 'booked', 'confirmed', 'closed')
+                ),
+                outcome TEXT CHECK (
+                    outcome IS NULL
+                    OR outcome IN ('cancelled', 'no_show', 'done')
+                ),
+                first_run INTEGER NOT NULL REFERENCES runs (id),
+                closed_at TEXT
+            )
+            """,
+            """
+            CREATE TABLE slots (
+                slot_id TEXT PRIMARY KEY,
+                content_sha256 TEXT NOT NULL,
+                data TEXT NOT NULL,
+                center TEXT NOT NULL,
+                start TEXT NOT NULL,
+                first_run INTEGER NOT NULL REFERENCES runs (id)
+            )
+            """,
+            """
+            CREATE TABLE bookings (
+                id INTEGER PRIMARY KEY,
+                referral_id TEXT NOT NULL REFERENCES referrals,
+                slot_id TEXT NOT NULL REFERENCES slots,
+                position INTEGER NOT NULL,
+                run_id INTEGER NOT NULL REFERENCES runs (id),
+                target TEXT NOT NULL,
+                late_minutes INTEGER NOT NULL,
+                active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+                released_at TEXT,
+                released_reason TEXT,
+                released_reported_run INTEGER REFERENCES runs (id)
+            )
+            """,
+            # The first guarantee of the ledger, held by SQLite itself.
+            """
+            CREATE UNIQUE INDEX one_active_booking_per_slot
+                ON bookings (slot_id) WHERE active = 1
+            """,
+            "CREATE INDEX bookings_by_referral ON bookings (referral_id)",
+            "CREATE INDEX bookings_by_run ON bookings (run_id)",
+            """
+            CREATE TABLE run_unbooked (
+                run_id INTEGER NOT NULL REFERENCES runs (id),
+                referral_id TEXT NOT NULL,
+                reason TEXT NOT NULL,
+                detail TEXT NOT NULL,
+                target TEXT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE run_rejections (
+                run_id INTEGER NOT NULL REFERENCES runs (id),
+                kind TEXT NOT NULL CHECK (kind IN ('referral', 'slot')),
+                row INTEGER NOT NULL,
+                record_id TEXT NOT NULL,
+                issues TEXT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE run_notes (
+                run_id INTEGER NOT NULL REFERENCES runs (id),
+                kind TEXT NOT NULL,
+                record_id TEXT NOT NULL,
+                note TEXT NOT NULL
+            )
+            """,
+        ),
+    ),
+    (
+        2,
+        "patients' answers, declined slots and retention purges",
+        (
+            """
+            CREATE TABLE declines (
+                referral_id TEXT NOT NULL REFERENCES referrals,
+                slot_id TEXT NOT NULL REFERENCES slots,
+                PRIMARY KEY (referral_id, slot_id)
+            )
+            """,
+            """
+            CREATE TABLE answers (
+                id INTEGER PRIMARY KEY,
+                imported_at TEXT NOT NULL,
+                file TEXT NOT NULL,
+                file_sha256 TEXT NOT NULL,
+                referral_id TEXT NOT NULL,
+                answer TEXT NOT NULL,
+                previous_state TEXT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE purges (
+                id INTEGER PRIMARY KEY,
+                purged_at TEXT NOT NULL,
+                before TEXT NOT NULL,
+                referrals INTEGER NOT NULL
+            )
+            """,
+            "CREATE INDEX referrals_by_state ON referrals (state)",
+        ),
+    ),
+)
