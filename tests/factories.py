@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from cosen.clock import PARIS
+from cosen.io.templates import write_referral_sheet, write_slot_sheet
 
 NOW = datetime(2026, 11, 27, 10, 0, tzinfo=PARIS)  # a Friday
 
@@ -53,3 +56,15 @@ def slot_row(**changes: Any) -> dict[str, str]:
     }
     row.update({k: str(v) for k, v in changes.items()})
     return row
+
+
+def referral_file(path: Path, rows: Sequence[dict[str, str]]) -> Path:
+    """A referral workbook laid out like the template."""
+    write_referral_sheet(path, rows)
+    return path
+
+
+def slot_file(path: Path, rows: Sequence[dict[str, str]]) -> Path:
+    """A slot workbook laid out like the template."""
+    write_slot_sheet(path, rows)
+    return path

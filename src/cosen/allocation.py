@@ -38,8 +38,8 @@ from cosen.optimizer import (
     first_come_first_served,
     solve,
 )
+from cosen.optimizer.engine import fcfs_solution
 from cosen.optimizer.problem import compatible, visit_options
-from cosen.optimizer.solve import fcfs_solution
 
 __all__ = [
     "Allocation",

@@ -1,4 +1,4 @@
-"""Building referral, slot and answer files for ledger tests."""
+"""Answer files and ledger dumps for ledger tests."""
 
 from __future__ import annotations
 
@@ -7,17 +7,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from cosen.io.excel import write_csv
-from cosen.io.templates import write_referral_sheet, write_slot_sheet
+from tests.factories import referral_file, slot_file
 
-
-def referral_file(path: Path, rows: Sequence[dict[str, str]]) -> Path:
-    write_referral_sheet(path, rows)
-    return path
-
-
-def slot_file(path: Path, rows: Sequence[dict[str, str]]) -> Path:
-    write_slot_sheet(path, rows)
-    return path
+__all__ = ["answer_file", "dump", "referral_file", "slot_file"]
 
 
 def answer_file(path: Path, answers: Sequence[tuple[str, str]]) -> Path:

@@ -4,6 +4,7 @@ Works on plain data only (no spreadsheets, no pydantic, no dates), so the
 allocate command, the batch ledger and the simulator share it unchanged.
 """
 
+from cosen.optimizer.engine import SolverSettings, solve
 from cosen.optimizer.greedy import first_come_first_served
 from cosen.optimizer.problem import (
     DEFAULT_MAX_GAP,
@@ -14,7 +15,6 @@ from cosen.optimizer.problem import (
     visit_options,
 )
 from cosen.optimizer.result import Booking, Solution, Status, Tiers, evaluate
-from cosen.optimizer.solve import SolverSettings, solve
 
 __all__ = [
     "DEFAULT_MAX_GAP",
