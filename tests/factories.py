@@ -7,6 +7,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from openpyxl import Workbook
+
 from cosen.clock import PARIS
 from cosen.io.templates import write_referral_sheet, write_slot_sheet
 
@@ -67,4 +69,23 @@ def referral_file(path: Path, rows: Sequence[dict[str, str]]) -> Path:
 def slot_file(path: Path, rows: Sequence[dict[str, str]]) -> Path:
     """A slot workbook laid out like the template."""
     write_slot_sheet(path, rows)
+    return path
+
+
+def raw_workbook(
+    path: Path,
+    header: Sequence[str],
+    rows: Sequence[Sequence[object] | None],
+    sheet: str = "Demandes",
+) -> Path:
+    """A bare workbook, as a coordinator might make one by hand (``None``
+    rows are blank lines)."""
+    workbook = Workbook()
+    worksheet = workbook.active
+    assert worksheet is not None
+    worksheet.title = sheet
+    worksheet.append(list(header))
+    for row in rows:
+        worksheet.append(list(row) if row is not None else [])
+    workbook.save(path)
     return path

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import stat
-from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from cosen.cli import cli
 from cosen.domain import REFERRAL_COLUMNS, SLOT_COLUMNS, Reason
 from cosen.io.readers import read_referrals, read_slots
-from tests.factories import NOW, referral_row, slot_row
+from tests.factories import NOW, raw_workbook, referral_row, slot_row
 
 SECRET_NAME = "Zorglubowski"
 
@@ -22,38 +21,21 @@ def run(*args: str | Path) -> Result:
     return CliRunner().invoke(cli, [str(a) for a in args], prog_name="cosen")
 
 
-def write_sheet(
-    path: Path,
-    sheet: str,
-    header: Sequence[str],
-    rows: Sequence[Sequence[str]],
-) -> Path:
-    workbook = Workbook()
-    worksheet = workbook.active
-    assert worksheet is not None
-    worksheet.title = sheet
-    worksheet.append(list(header))
-    for row in rows:
-        worksheet.append(list(row))
-    workbook.save(path)
-    return path
-
-
 def referrals_file(path: Path, rows: list[dict[str, str]]) -> Path:
-    return write_sheet(
+    return raw_workbook(
         path,
-        "Demandes",
         [c.french for c in REFERRAL_COLUMNS],
         [[row[c.field] for c in REFERRAL_COLUMNS] for row in rows],
+        "Demandes",
     )
 
 
 def slots_file(path: Path, rows: list[dict[str, str]]) -> Path:
-    return write_sheet(
+    return raw_workbook(
         path,
-        "Creneaux",
         [c.french for c in SLOT_COLUMNS],
         [[row[c.field] for c in SLOT_COLUMNS] for row in rows],
+        "Creneaux",
     )
 
 
@@ -260,11 +242,11 @@ def test_validate_missing_slot_file(tmp_path: Path) -> None:
 
 def test_validate_missing_required_column(tmp_path: Path) -> None:
     columns = [c for c in REFERRAL_COLUMNS if c.french != "telephone"]
-    path = write_sheet(
+    path = raw_workbook(
         tmp_path / "demandes.xlsx",
-        "Demandes",
         [c.french for c in columns],
         [[referral_row()[c.field] for c in columns]],
+        "Demandes",
     )
     line = assert_one_line_error(run("validate", path))
     assert line == (

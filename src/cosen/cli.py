@@ -20,6 +20,7 @@ from cosen.clicore import (
     CONTEXT,
     EXIT_REJECTED,
     FrenchGroup,
+    allocation_inputs,
     allocation_options,
     echo_lines,
     settings_from_options,
@@ -118,19 +119,20 @@ def _run_allocation(
 
     referral_intake = read_referrals(referrals)
     slot_intake = read_slots(slots)
-    allocation = allocate(referral_intake.accepted, slot_intake.accepted,
-                          settings)  # fmt: skip
+    allocation = allocate(
+        referral_intake.accepted, slot_intake.accepted, settings
+    )
     received = len(referral_intake.accepted) + len(referral_intake.rejections)
     paths = write_exports(
         out, allocation, referral_intake.rejections, received
     )
     if as_json:
-        report = allocation_json(allocation, referral_intake.rejections,
-                                 received)  # fmt: skip
+        report = allocation_json(
+            allocation, referral_intake.rejections, received
+        )
         click.echo(json.dumps(report, ensure_ascii=False))
         return
-    echo_lines(summary_lines(allocation, referral_intake.rejections,
-                              received))  # fmt: skip
+    echo_lines(summary_lines(allocation, referral_intake.rejections, received))
     if slot_intake.rejections:
         click.echo(
             f"Créneaux rejetés : {len(slot_intake.rejections)} (voir "
@@ -140,21 +142,7 @@ def _run_allocation(
 
 
 @cli.command(context_settings=CONTEXT)
-@click.argument(
-    "referrals", metavar="DEMANDES", type=click.Path(path_type=Path)
-)
-@click.argument("slots", metavar="CRENEAUX", type=click.Path(path_type=Path))
-@click.option(
-    "--out",
-    required=True,
-    metavar="DOSSIER",
-    type=click.Path(path_type=Path, file_okay=False),
-    help="Dossier des fichiers produits.",
-)
-@click.option(
-    "--json", "as_json", is_flag=True, help="Affiche le résultat en JSON."
-)
-@allocation_options
+@allocation_inputs
 def allocate(
     referrals: Path, slots: Path, out: Path, as_json: bool, **options: Any
 ) -> None:

@@ -12,6 +12,7 @@ import os
 import sys
 from collections.abc import Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
 import click
@@ -140,6 +141,35 @@ def parse_now(text: str | None) -> datetime:
 
 
 _CLOCKS = {"calendrier": "calendar", "jours-ouvres": "working-days"}
+
+
+def allocation_inputs(function: Any) -> Any:
+    """Arguments and options of a command that allocates from two files:
+    DEMANDES CRENEAUX --out DOSSIER [--json]."""
+    decorators = [
+        click.argument(
+            "referrals", metavar="DEMANDES", type=click.Path(path_type=Path)
+        ),
+        click.argument(
+            "slots", metavar="CRENEAUX", type=click.Path(path_type=Path)
+        ),
+        click.option(
+            "--out",
+            required=True,
+            metavar="DOSSIER",
+            type=click.Path(path_type=Path, file_okay=False),
+            help="Dossier des fichiers produits.",
+        ),
+        click.option(
+            "--json",
+            "as_json",
+            is_flag=True,
+            help="Affiche le résultat en JSON.",
+        ),
+    ]
+    for decorator in reversed(decorators):
+        function = decorator(function)
+    return allocation_options(function)
 
 
 def allocation_options(function: Any) -> Any:

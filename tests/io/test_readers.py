@@ -16,7 +16,7 @@ from cosen.clock import PARIS
 from cosen.domain import Exam, Group, Intake, Notice, Reason, Referral, Slot
 from cosen.errors import UnusableFileError
 from cosen.io.readers import read_referrals, read_slots
-from tests.factories import referral_row, slot_row
+from tests.factories import raw_workbook, referral_row, slot_row
 
 # The contract's columns: field, French header, English alias.
 REFERRAL_HEADERS = (
@@ -69,23 +69,6 @@ def values(row: Mapping[str, object], fields: Sequence[str]) -> list[object]:
     return [row.get(field, "") for field in fields]
 
 
-def write_xlsx(
-    path: Path,
-    header: Sequence[str],
-    rows: Sequence[Sequence[object] | None],
-    sheet: str = "Demandes",
-) -> Path:
-    workbook = Workbook()
-    worksheet = workbook.active
-    assert worksheet is not None
-    worksheet.title = sheet
-    worksheet.append(list(header))
-    for row in rows:
-        worksheet.append(list(row) if row is not None else [])
-    workbook.save(path)
-    return path
-
-
 def write_ods(
     path: Path,
     header: Sequence[str],
@@ -133,7 +116,7 @@ def _csv_utf8(
 
 
 FORMATS: dict[str, tuple[str, Writer]] = {
-    "xlsx": (".xlsx", write_xlsx),
+    "xlsx": (".xlsx", raw_workbook),
     "ods": (".ods", write_ods),
     "csv-cp1252-semicolon": (".csv", write_csv),
     "csv-utf8-bom-comma": (".csv", _csv_utf8_bom_comma),
@@ -221,7 +204,7 @@ def test_xlsx_dates_as_cells_serials_or_french_text(
     row = values(referral_row(), FIELDS)
     row[FIELDS.index("received_at")] = received
     row[FIELDS.index("birth_date")] = born
-    intake = read_referrals(write_xlsx(tmp_path / "d.xlsx", FRENCH, [row]))
+    intake = read_referrals(raw_workbook(tmp_path / "d.xlsx", FRENCH, [row]))
     assert reasons_by_row(intake) == []
     (referral,) = intake.accepted
     assert referral.received_at == datetime(2026, 11, 26, 9, 30, tzinfo=PARIS)
@@ -302,7 +285,7 @@ def test_postcode_number_cell_is_rejected_never_padded(
 def test_postcode_with_five_digit_number_cell_is_fine(tmp_path: Path) -> None:
     row = values(referral_row(), FIELDS)
     row[FIELDS.index("postcode")] = 67000
-    intake = read_referrals(write_xlsx(tmp_path / "d.xlsx", FRENCH, [row]))
+    intake = read_referrals(raw_workbook(tmp_path / "d.xlsx", FRENCH, [row]))
     assert [r.postcode for r in intake.accepted] == ["67000"]
 
 
@@ -359,7 +342,7 @@ def test_headers_are_matched_loosely(tmp_path: Path, variant: str) -> None:
                      suspected_emergency="non", used_name="Meyer"),
         FIELDS,
     )  # fmt: skip
-    intake = read_referrals(write_xlsx(tmp_path / "d.xlsx", header, [row]))
+    intake = read_referrals(raw_workbook(tmp_path / "d.xlsx", header, [row]))
     assert intake.notices == []
     (referral,) = intake.accepted
     # Every column reached its field.
@@ -378,7 +361,7 @@ def test_unknown_columns_are_listed_once(tmp_path: Path) -> None:
          "x", "orpheline"]
         for n in range(1, 4)
     ]  # fmt: skip
-    intake = read_referrals(write_xlsx(tmp_path / "d.xlsx", header, rows))
+    intake = read_referrals(raw_workbook(tmp_path / "d.xlsx", header, rows))
     assert [r.referral_id for r in intake.accepted] == ["D1", "D2", "D3"]
     assert intake.notices == [
         Notice(None, "", "colonnes inconnues ignorées : Remarques, Col 23")
@@ -390,7 +373,7 @@ def test_missing_required_columns_name_file_sheet_and_columns(
 ) -> None:
     keep = [f for f in FIELDS if f not in ("phone", "consent")]
     header = [h for f, h in zip(FIELDS, FRENCH, strict=True) if f in keep]
-    path = write_xlsx(
+    path = raw_workbook(
         tmp_path / "demandes.xlsx", header, [values(referral_row(), keep)]
     )
     with pytest.raises(UnusableFileError) as caught:
@@ -427,7 +410,7 @@ def test_two_columns_for_one_field_are_refused(
     tmp_path: Path, extra: str, titles: str
 ) -> None:
     row = values(referral_row(), FIELDS)
-    path = write_xlsx(
+    path = raw_workbook(
         tmp_path / "demandes.xlsx", [*FRENCH, extra], [[*row, "x"]]
     )
     with pytest.raises(UnusableFileError) as caught:
@@ -441,7 +424,7 @@ def test_two_columns_for_one_field_are_refused(
 
 def test_duplicate_column_error_is_one_line(tmp_path: Path) -> None:
     row = values(referral_row(), FIELDS)
-    path = write_xlsx(
+    path = raw_workbook(
         tmp_path / "demandes.xlsx", [*FRENCH, "Délai\nsouhaité"], [[*row, "x"]]
     )
     with pytest.raises(UnusableFileError) as caught:
@@ -457,7 +440,7 @@ def test_optional_columns_may_be_absent(tmp_path: Path) -> None:
     }  # fmt: skip
     keep = [f for f in FIELDS if f not in optional]
     header = [h for f, h in zip(FIELDS, FRENCH, strict=True) if f in keep]
-    path = write_xlsx(
+    path = raw_workbook(
         tmp_path / "d.xlsx", header, [values(referral_row(), keep)]
     )
     intake = read_referrals(path)
@@ -471,7 +454,7 @@ def test_optional_columns_may_be_absent(tmp_path: Path) -> None:
 
 
 def test_slot_file_given_as_referrals_is_refused(tmp_path: Path) -> None:
-    path = write_xlsx(
+    path = raw_workbook(
         tmp_path / "creneaux.xlsx",
         SLOT_FRENCH,
         [values(slot_row(), SLOT_FIELDS)],
@@ -485,7 +468,7 @@ def test_slot_file_given_as_referrals_is_refused(tmp_path: Path) -> None:
 
 
 def test_single_other_sheet_is_read_with_a_notice(tmp_path: Path) -> None:
-    path = write_xlsx(
+    path = raw_workbook(
         tmp_path / "export.xlsx",
         FRENCH,
         [values(referral_row(), FIELDS)],
@@ -609,7 +592,7 @@ def test_invalid_email_is_a_row_notice_not_a_rejection(
     tmp_path: Path,
 ) -> None:
     rows = [values(referral_row(email="zoe@", birth_name="Wolff"), FIELDS)]
-    intake = read_referrals(write_xlsx(tmp_path / "d.xlsx", FRENCH, rows))
+    intake = read_referrals(raw_workbook(tmp_path / "d.xlsx", FRENCH, rows))
     assert [r.email for r in intake.accepted] == [None]
     assert intake.notices == [
         Notice(2, "D1", "email ignoré : adresse e-mail invalide")
@@ -634,7 +617,7 @@ def test_slots_from_xlsx_with_typed_values(tmp_path: Path) -> None:
                SLOT_FIELDS),
         values(slot_row(slot_id="S5", exams="RADIO, IRM"), SLOT_FIELDS),
     ]  # fmt: skip
-    path = write_xlsx(
+    path = raw_workbook(
         tmp_path / "creneaux.xlsx", SLOT_FRENCH, rows, sheet="Creneaux"
     )
     intake = read_slots(path)

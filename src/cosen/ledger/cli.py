@@ -13,7 +13,7 @@ from cosen.clicore import (
     CONTEXT,
     EXIT_REJECTED,
     FrenchGroup,
-    allocation_options,
+    allocation_inputs,
     echo_lines,
     parse_now,
     settings_from_options,
@@ -56,23 +56,9 @@ def batch() -> None:
 
 
 @batch.command("run", context_settings=CONTEXT)
-@click.argument(
-    "referrals", metavar="DEMANDES", type=click.Path(path_type=Path)
-)
-@click.argument("slots", metavar="CRENEAUX", type=click.Path(path_type=Path))
-@click.option(
-    "--out",
-    required=True,
-    metavar="DOSSIER",
-    type=click.Path(path_type=Path, file_okay=False),
-    help="Dossier des fichiers produits.",
-)
-@click.option(
-    "--json", "as_json", is_flag=True, help="Affiche le résultat en JSON."
-)
+@allocation_inputs
 @_DB
 @_WAIT
-@allocation_options
 def run(
     referrals: Path,
     slots: Path,
