@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
+from typing import TYPE_CHECKING, Any, ClassVar, Final, NoReturn
 
 import click
 
@@ -23,6 +23,24 @@ from cosen.parsing import CellError, parse_datetime
 
 if TYPE_CHECKING:
     from cosen.allocation import AllocationSettings
+
+# The few words click writes itself into help pages and messages, in
+# French. click looks them up through gettext in ``click.core``: give it
+# this catalogue (words it does not know stay as they are).
+_CLICK_WORDS: Final = {
+    "default: {default}": "défaut : {default}",
+    "required": "obligatoire",
+    "env var: {var}": "variable d'environnement : {var}",
+    "Aborted!": "Interrompu.",
+    "Missing command.": "Commande manquante.",
+}
+
+
+def _french_gettext(message: str) -> str:
+    return _CLICK_WORDS.get(message, message)
+
+
+click.core._ = _french_gettext  # type: ignore[attr-defined]
 
 EXIT_REJECTED = 1
 EXIT_USAGE = 2
