@@ -643,3 +643,8 @@ def test_exports_replace_an_earlier_run(tmp_path: Path) -> None:
     second = export(tmp_path)
     assert first.paths == second.paths
     assert {p for p in tmp_path.rglob("*") if p.is_file()} == set(second.paths)
+
+
+def test_indicators_sheet_prints_its_own_title(case: Case) -> None:
+    sheet = sheet_of(case.path("synthese.xlsx"), "Indicateurs")
+    assert sheet.oddHeader.center.text == sheet["A1"].value

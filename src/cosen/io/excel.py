@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
@@ -148,9 +149,13 @@ def add_table(
     sheet.freeze_panes = f"A{first_row + 1}"
     last = get_column_letter(max(len(header), 1))
     sheet.auto_filter.ref = f"A{first_row}:{last}{first_row + max(count, 1)}"
+    lines = 1
     for column, title in enumerate(header, start=1):
         width = widths[column - 1] if widths else max(10, len(title) + 2)
         sheet.column_dimensions[get_column_letter(column)].width = width
+        # Wrapped titles need the header row tall enough to show them.
+        lines = max(lines, math.ceil(len(title) * 1.15 / max(width - 1, 1)))
+    sheet.row_dimensions[first_row].height = 15 * lines
     return count
 
 

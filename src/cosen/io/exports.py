@@ -486,7 +486,7 @@ def _indicators_sheet(
     def centre(item: Booked | Unbooked) -> str | None:
         return item.slots[0].center if isinstance(item, Booked) else None
 
-    for title, name, key in (
+    for section, name, key in (
         ("Par groupe (demandes attribuées)", "Groupe", group),
         ("Par centre (demandes attribuées)", "Centre", centre),
         (
@@ -498,7 +498,7 @@ def _indicators_sheet(
         row = _section(
             sheet,
             row,
-            title,
+            section,
             [name, *header],
             [
                 [value, *_indicator_values(found)]
