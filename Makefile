@@ -30,8 +30,12 @@ test: install
 test-fast: install
 	$(BIN)/pytest -n 2 -m "not slow"
 
+# Sample files, one allocation, then the same through the SQLite ledger.
 demo: install
 	$(BIN)/cosen demo $(DEMO_DIR)
+	$(BIN)/cosen batch run $(DEMO_DIR)/demandes.xlsx $(DEMO_DIR)/creneaux.xlsx \
+		--db $(DEMO_DIR)/cosen.db --out $(DEMO_DIR)/registre
+	$(BIN)/cosen batch status --db $(DEMO_DIR)/cosen.db
 
 bench: install
 	$(BIN)/python benchmarks/run.py
