@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from pydantic import ValidationError
 
 from cosen.domain import (
     Exam,
     Reason,
     Referral,
+    Slot,
     check_referral,
     check_referral_rows,
     check_slot_rows,
@@ -274,3 +276,25 @@ def test_centre_code_is_folded() -> None:
 def test_every_reason_has_french_sentence_and_orientation() -> None:
     for reason in Reason:
         assert reason.sentence and reason.orientation
+
+
+def test_typed_values_get_the_same_range_checks() -> None:
+    """The ledger and the simulator build models from typed values, which
+    skip the text parsers: the models check ranges themselves."""
+    referral, _, _ = check_referral(referral_row())
+    assert referral is not None
+    slot = check_slot_rows([(2, slot_row())]).accepted[0]
+    referral_changes: list[dict[str, object]] = [
+        {"desired_delay": -5},
+        {"exams": ()},
+    ]
+    for changes in referral_changes:
+        with pytest.raises(ValidationError):
+            Referral.model_validate(referral.model_dump() | changes)
+    slot_changes: list[dict[str, object]] = [
+        {"duration_min": 0},
+        {"exams": ()},
+    ]
+    for changes in slot_changes:
+        with pytest.raises(ValidationError):
+            Slot.model_validate(slot.model_dump() | changes)

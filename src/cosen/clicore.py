@@ -138,7 +138,12 @@ def _french_usage(error: click.exceptions.ClickException) -> str:
     if isinstance(error, click.exceptions.NoSuchOption):
         return f"option inconnue : {error.option_name}. {hint}"
     if isinstance(error, click.exceptions.MissingParameter):
-        what = error.param.human_readable_name if error.param else ""
+        param = error.param
+        what = ""
+        if isinstance(param, click.Option):
+            what = param.opts[0]
+        elif param is not None:
+            what = param.human_readable_name
         return f"paramètre obligatoire manquant : {what}. {hint}"
     if isinstance(error, click.exceptions.BadParameter):
         what = error.param.opts[0] if error.param else "paramètre"

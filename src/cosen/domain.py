@@ -453,15 +453,40 @@ Postcode = Annotated[str, BeforeValidator(from_text(parse_postcode))]
 Phone = Annotated[str, BeforeValidator(from_text(lambda t: parse_phone(t)[0]))]
 Email = Annotated[str, BeforeValidator(from_text(_email))]
 Contact = Annotated[str, BeforeValidator(from_text(_contact))]
-Hours = Annotated[int, BeforeValidator(from_text(parse_delay_hours))]
-Minutes = Annotated[int, BeforeValidator(from_text(parse_positive_int))]
+
+
+def _positive(value: int) -> int:
+    # Typed values (ledger, simulator) skip the text parsers' checks.
+    if value <= 0:
+        raise PydanticCustomError("cell", "nombre supérieur à 0 attendu")
+    return value
+
+
+def _some_exam(exams: tuple[Exam, ...]) -> tuple[Exam, ...]:
+    if not exams:
+        raise PydanticCustomError("cell", "aucun examen indiqué")
+    return exams
+
+
+Hours = Annotated[
+    int,
+    BeforeValidator(from_text(parse_delay_hours)),
+    AfterValidator(_positive),
+]
+Minutes = Annotated[
+    int,
+    BeforeValidator(from_text(parse_positive_int)),
+    AfterValidator(_positive),
+]
 ReferralExams = Annotated[
     tuple[Exam, ...],
     BeforeValidator(from_text(lambda t: parse_exams(t, "+"))),
+    AfterValidator(_some_exam),
 ]
 SlotExams = Annotated[
     tuple[Exam, ...],
     BeforeValidator(from_text(lambda t: parse_exams(t, ","))),
+    AfterValidator(_some_exam),
 ]
 GroupName = Annotated[Group, BeforeValidator(from_text(_group))]
 

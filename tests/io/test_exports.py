@@ -647,4 +647,6 @@ def test_exports_replace_an_earlier_run(tmp_path: Path) -> None:
 
 def test_indicators_sheet_prints_its_own_title(case: Case) -> None:
     sheet = sheet_of(case.path("synthese.xlsx"), "Indicateurs")
-    assert sheet.oddHeader.center.text == sheet["A1"].value
+    header = sheet.oddHeader
+    assert header is not None and header.center is not None
+    assert header.center.text == sheet["A1"].value
