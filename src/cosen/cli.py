@@ -26,6 +26,7 @@ from cosen.clicore import (
     settings_from_options,
 )
 from cosen.ledger.cli import batch
+from cosen.scenarios.cli import scenario
 
 if TYPE_CHECKING:
     from cosen.allocation import AllocationSettings
@@ -202,3 +203,4 @@ DEMO_SLOTS_PER_REFERRAL = 4.0
 
 
 cli.add_command(batch)
+cli.add_command(scenario)

@@ -1,0 +1,197 @@
+"""Charts for planners: PNG files with French labels.
+
+Figures are drawn on matplotlib's Agg canvas, named explicitly: no display
+is needed and pyplot's global state is never touched. Files are written
+like every other output (:func:`cosen.io.excel.write_atomic`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Final
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.dates import DateFormatter
+from matplotlib.figure import Figure
+
+from cosen.domain import PROMISE_HOURS
+from cosen.io.excel import write_atomic
+from cosen.scenarios.indicators import Summary
+from cosen.scenarios.stats import Estimate
+from cosen.scenarios.sweep import GOAL_KEY, Sweep
+
+__all__ = [
+    "daily_chart",
+    "sweep_chart",
+    "utilization_chart",
+    "wait_chart",
+]
+
+_BLUE: Final = "#2f6690"
+_RED: Final = "#c0392b"
+_GREEN: Final = "#2e8b57"
+_BIN_HOURS: Final = 4
+
+
+def _figure(width: float = 8.0, height: float = 4.5) -> tuple[Figure, Axes]:
+    figure = Figure(figsize=(width, height), dpi=110)
+    FigureCanvasAgg(figure)
+    return figure, figure.add_subplot()
+
+
+def _save(figure: Figure, path: Path) -> None:
+    figure.tight_layout()
+    write_atomic(path, lambda stream: figure.savefig(stream, format="png"))
+
+
+def _errors(estimates: Sequence[Estimate]) -> list[list[float]]:
+    """Distances from each mean to its bounds (none when undefined)."""
+    return [
+        [e.mean - e.low if math.isfinite(e.low) else 0 for e in estimates],
+        [e.high - e.mean if math.isfinite(e.high) else 0 for e in estimates],
+    ]
+
+
+def wait_chart(summary: Summary, path: Path) -> None:
+    """Distribution of waiting times, against the 48 h promise."""
+    figure, axes = _figure()
+    waits = summary.waits
+    if waits.size:
+        top = max(PROMISE_HOURS * 2, math.ceil(float(waits.max())))
+        bins = [float(h) for h in range(0, top + _BIN_HOURS, _BIN_HOURS)]
+        axes.hist(
+            waits,
+            bins=bins,
+            weights=np.full(waits.size, 100 / waits.size),
+            color=_BLUE,
+        )
+        within = 100 * float((waits <= PROMISE_HOURS).mean())
+        axes.axvline(PROMISE_HOURS, color=_RED, linewidth=2)
+        axes.text(
+            PROMISE_HOURS,
+            axes.get_ylim()[1] * 0.95,
+            f" 48 h : {within:.1f} % en deçà".replace(".", ","),
+            color=_RED,
+            va="top",
+        )
+    axes.set_xlabel("Attente entre la demande et le rendez-vous (heures)")
+    axes.set_ylabel("Part des rendez-vous (%)")
+    axes.set_title(
+        f"Attente — {summary.scenario.name}, "
+        f"{summary.replications} réplication(s)"
+    )
+    _save(figure, path)
+
+
+def daily_chart(summary: Summary, path: Path) -> None:
+    """% within target by reception day, with its 95 % interval."""
+    figure, axes = _figure(10, 4.5)
+    days = np.array([day for day, _ in summary.daily], dtype="datetime64[D]")
+    means = np.array([e.mean for _, e in summary.daily])
+    # A t interval of a share may overshoot 0 or 100 %: draw it clipped.
+    axes.fill_between(
+        days,
+        np.clip([e.low for _, e in summary.daily], 0, 100),
+        np.clip([e.high for _, e in summary.daily], 0, 100),
+        color=_BLUE,
+        alpha=0.2,
+        linewidth=0,
+        label="IC à 95 %",
+    )
+    axes.plot(days, means, color=_BLUE, linewidth=1, label="Moyenne")
+    overall = summary.overall[GOAL_KEY].mean
+    if math.isfinite(overall):
+        axes.axhline(
+            overall,
+            color=_RED,
+            linestyle="--",
+            label=f"Sur la période : {overall:.1f} %".replace(".", ","),
+        )
+    axes.set_ylim(0, 105)
+    # matplotlib.dates has no type hints.
+    formatter = DateFormatter("%d/%m/%y")  # type: ignore[no-untyped-call]
+    axes.xaxis.set_major_formatter(formatter)
+    axes.set_xlabel("Jour de réception de la demande")
+    axes.set_ylabel("Rendez-vous dans le délai (%)")
+    axes.set_title("Demandes vues dans le délai, par jour de réception")
+    axes.legend(loc="lower left")
+    _save(figure, path)
+
+
+def utilization_chart(summary: Summary, path: Path) -> None:
+    """Utilization of reserved slots by centre and exams."""
+    kinds = list(summary.by_slot_kind.items())
+    figure, axes = _figure(8, 1.5 + 0.45 * len(kinds))
+    estimates = [values["utilization_pct"] for _, values in kinds]
+    positions = np.arange(len(kinds))
+    axes.barh(
+        positions,
+        [e.mean for e in estimates],
+        xerr=_errors(estimates),
+        color=_BLUE,
+        capsize=3,
+    )
+    axes.set_yticks(
+        positions, [f"{center} · {exams}" for (center, exams), _ in kinds]
+    )
+    axes.invert_yaxis()
+    axes.set_xlim(0, 100)
+    axes.set_xlabel("Créneaux réservés attribués (%)")
+    axes.set_title("Utilisation des créneaux par centre et examens")
+    _save(figure, path)
+
+
+def sweep_chart(sweep: Sweep, path: Path) -> None:
+    """% within target against capacity; the least capacity meeting the
+    goal marked in each series."""
+    figure, axes = _figure()
+    smallest = set(sweep.smallest())
+    for label, members in sweep.series().items():
+        members = sorted(members, key=lambda n: sweep.points[n].slots_per_week)
+        points = [sweep.points[n] for n in members]
+        estimates = [p.summary.overall[GOAL_KEY] for p in points]
+        axes.errorbar(
+            [p.slots_per_week for p in points],
+            [e.mean for e in estimates],
+            yerr=_errors(estimates),
+            marker="o",
+            capsize=3,
+            label=", ".join(label) or None,
+        )
+        for number in smallest.intersection(members):
+            point = sweep.points[number]
+            axes.plot(
+                point.slots_per_week,
+                point.within_target,
+                marker="*",
+                markersize=18,
+                color=_GREEN,
+                zorder=5,
+            )
+            axes.annotate(
+                f"{point.slots_per_week:.0f} créneaux/semaine",
+                (point.slots_per_week, point.within_target),
+                textcoords="offset points",
+                xytext=(8, -16),
+                color=_GREEN,
+            )
+    axes.axhline(
+        sweep.goal,
+        color=_RED,
+        linestyle="--",
+        label=f"Objectif : {sweep.goal:g} %".replace(".", ","),
+    )
+    axes.set_ylim(0, 105)
+    axes.set_xlabel("Créneaux réservés par semaine")
+    axes.set_ylabel("Rendez-vous dans le délai (%)")
+    axes.set_title(
+        "Demandes vues dans le délai selon la capacité (★ : plus petite "
+        "capacité atteignant l'objectif)",
+        fontsize=10,
+    )
+    axes.legend(loc="lower right")
+    _save(figure, path)

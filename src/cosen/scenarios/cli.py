@@ -1,0 +1,216 @@
+"""``cosen scenario``: capacity scenarios for planners.
+
+A click group meant to be added to the ``cosen`` command line
+(``cli.add_command(scenario)``); it also runs alone. Its commands import
+the simulator when they run, so that ``cosen --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO, Any, TypeVar
+
+import click
+
+from cosen.clicore import CONTEXT, FrenchGroup, echo_lines
+from cosen.errors import OptionError
+
+__all__ = ["scenario"]
+
+Command = TypeVar("Command", bound=Callable[..., Any])
+
+
+@click.group(cls=FrenchGroup, context_settings=CONTEXT)
+def scenario() -> None:
+    """Scénarios de capacité : simuler la demande face aux créneaux réservés.
+
+    Un scénario (fichier TOML) décrit la demande du territoire, les
+    créneaux que les centres réservent et le comportement des patients ;
+    la simulation applique les règles du dispositif et le moteur
+    d'attribution de « cosen allocate ». « cosen scenario template » écrit
+    un exemple commenté.
+    """
+
+
+@scenario.command(context_settings=CONTEXT)
+@click.argument(
+    "path", metavar="FICHIER", type=click.Path(path_type=Path, dir_okay=False)
+)
+def template(path: Path) -> None:
+    """Écrit un scénario d'exemple commenté dans FICHIER (.toml)."""
+    from importlib.resources import files
+
+    from cosen.io.excel import write_atomic
+
+    if path.exists():
+        raise OptionError(
+            f"« {path} » existe déjà : choisir un autre nom de fichier."
+        )
+    data = files("cosen.scenarios").joinpath("example.toml").read_bytes()
+
+    def write(stream: IO[bytes]) -> None:
+        stream.write(data)
+
+    write_atomic(path, write)
+    click.echo(f"Scénario d'exemple écrit : {path}")
+
+
+def _execution_options(function: Command) -> Command:
+    """Options shared by ``run`` and ``sweep``."""
+    options = [
+        click.option("--out", metavar="DOSSIER",
+                     type=click.Path(path_type=Path, file_okay=False),
+                     help="Écrit le classeur et les graphiques dans "
+                     "DOSSIER."),
+        click.option("--json", "as_json", is_flag=True,
+                     help="Affiche les indicateurs en JSON."),
+        click.option("--workers", type=click.IntRange(min=1), metavar="N",
+                     help="Processus locaux (par défaut : un par cœur, au "
+                     "plus un par réplication)."),
+        click.option("--dask", "dask_address", metavar="ADRESSE",
+                     help="Calcule les réplications sur un cluster Dask "
+                     "distributed existant (ex. tcp://10.0.0.5:8786)."),
+    ]  # fmt: skip
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+def _check_execution(workers: int | None, dask_address: str | None) -> None:
+    if workers is not None and dask_address is not None:
+        raise OptionError(
+            "options --workers et --dask : choisir l'une ou l'autre."
+        )
+
+
+def _written(out: Path, paths: list[Path]) -> str:
+    names = ", ".join(p.name for p in paths)
+    return f"Fichiers écrits dans {out}/ : {names}."
+
+
+@scenario.command(context_settings=CONTEXT)
+@click.argument("path", metavar="FICHIER", type=click.Path(path_type=Path))
+@_execution_options
+def run(
+    path: Path,
+    out: Path | None,
+    as_json: bool,
+    workers: int | None,
+    dask_address: str | None,
+) -> None:
+    """Simule le scénario FICHIER et donne ses indicateurs.
+
+    Les réplications tournent en parallèle (barre de progression sur la
+    sortie d'erreur) ; pour une graine donnée, les résultats sont les mêmes
+    quel que soit le nombre de processus. Chaque indicateur est une moyenne
+    sur les réplications avec son intervalle de confiance à 95 %, calculée
+    hors mise en route. --out écrit indicateurs.xlsx, attente.png,
+    delai_par_jour.png et utilisation.png.
+
+    \b
+    --json affiche un objet :
+      scenario, replications, seed, policy, target_clock ;
+      window {from, to, days} : période des statistiques (to exclu) ;
+      overall : chaque indicateur {mean, low, high} (IC à 95 %, null si
+        indéfini) : received, booked, unbooked, within_target_pct,
+        late_pct, late_hours_mean, wait_hours_mean, wait_hours_median,
+        wait_hours_p90, wait_hours_p95, declines, no_shows,
+        reserved_slots, used_slots, unused_slots, utilization_pct,
+        backlog_end, pending_mean, rejected ;
+      by_exam : examens demandés -> indicateurs received à no_shows ;
+      by_center : centre -> indicateurs de ses rendez-vous et créneaux ;
+      by_slot_kind : [{center, exams, indicateurs des créneaux}] ;
+      daily_within_target_pct : [{date, mean, low, high}] par jour de
+        réception.
+    """
+    from cosen.scenarios.indicators import summarize
+    from cosen.scenarios.loader import load_scenario
+    from cosen.scenarios.report import run_lines, write_run_report
+    from cosen.scenarios.runner import Progress, run_replications
+
+    _check_execution(workers, dask_address)
+    loaded = load_scenario(path)
+    started = time.monotonic()
+    progress = Progress(loaded.simulation.replications, "Réplications")
+    (replications,) = run_replications(
+        [loaded], workers, dask_address, progress
+    )
+    summary = summarize(loaded, replications)
+    paths = write_run_report(out, summary) if out is not None else []
+    if as_json:
+        click.echo(json.dumps(summary.as_json(), ensure_ascii=False))
+        return
+    echo_lines(run_lines(summary))
+    click.echo(f"\nCalcul : {time.monotonic() - started:.0f} s.")
+    if out is not None:
+        click.echo(_written(out, paths))
+
+
+@scenario.command(context_settings=CONTEXT)
+@click.argument("path", metavar="FICHIER", type=click.Path(path_type=Path))
+@click.option(
+    "--vary",
+    multiple=True,
+    required=True,
+    metavar="CLÉ=V1,V2,…",
+    help="Clé et valeurs à essayer (option répétable : toutes les "
+    "combinaisons sont simulées).",
+)
+@click.option(
+    "--goal",
+    type=click.FloatRange(0, 100),
+    default=95.0,
+    show_default=True,
+    metavar="POURCENT",
+    help="Part des demandes à voir dans le délai.",
+)
+@_execution_options
+def sweep(
+    path: Path,
+    vary: tuple[str, ...],
+    goal: float,
+    out: Path | None,
+    as_json: bool,
+    workers: int | None,
+    dask_address: str | None,
+) -> None:
+    """Simule le scénario FICHIER pour chaque combinaison de valeurs.
+
+    Donne, pour chaque variante, la part des demandes vues dans le délai
+    (avec son IC à 95 %) face aux créneaux réservés par semaine, et la plus
+    petite capacité dont la moyenne atteint l'objectif --goal. Toutes les
+    variantes voient les mêmes demandes (même graine). --out écrit
+    balayage.xlsx et balayage.png ; --json affiche {scenario, goal, keys,
+    points : [{changes, slots_per_week, meets_goal, smallest, overall}]}.
+
+    \b
+    Clés : celles du fichier, par leur chemin, les blocs numérotés à
+    partir de 1, et deux multiplicateurs. Exemples :
+      --vary capacity.scale=0.8,1.0,1.2
+      --vary demand.scale=0.9,1.1
+      --vary demand.2.per_day=4,6
+      --vary simulation.policy=optimizer,fcfs
+      --vary 'capacity.1.times=["09:00","14:00"],["09:00","11:00","14:00"]'
+    """
+    from cosen.scenarios.loader import ScenarioFile
+    from cosen.scenarios.report import sweep_lines, write_sweep_report
+    from cosen.scenarios.sweep import parse_variation, run_sweep
+
+    _check_execution(workers, dask_address)
+    result = run_sweep(
+        ScenarioFile.read(path),
+        [parse_variation(text) for text in vary],
+        goal,
+        workers,
+        dask_address,
+    )
+    paths = write_sweep_report(out, result) if out is not None else []
+    if as_json:
+        click.echo(json.dumps(result.as_json(), ensure_ascii=False))
+        return
+    echo_lines(sweep_lines(result))
+    if out is not None:
+        click.echo(_written(out, paths))

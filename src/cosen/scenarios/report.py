@@ -1,0 +1,349 @@
+"""What ``cosen scenario`` prints and writes: French text, xlsx, PNG.
+
+Nothing here names a patient: simulated referrals are counted, never
+listed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import fields
+from pathlib import Path
+from typing import Any, Final
+
+from openpyxl import Workbook
+
+from cosen.io.excel import add_table, printable, save_workbook
+from cosen.scenarios.charts import (
+    daily_chart,
+    sweep_chart,
+    utilization_chart,
+    wait_chart,
+)
+from cosen.scenarios.indicators import LABELS, Estimates, Summary
+from cosen.scenarios.params import (
+    WEEKDAY_NAMES,
+    Behaviour,
+    Capacity,
+    Demand,
+    Scenario,
+    Simulation,
+)
+from cosen.scenarios.stats import Estimate
+from cosen.scenarios.sweep import GOAL_KEY, Sweep, display
+
+__all__ = [
+    "number",
+    "run_lines",
+    "sweep_lines",
+    "write_run_report",
+    "write_sweep_report",
+]
+
+_ESTIMATE_HEADER: Final = ("Moyenne", "IC 95 % bas", "IC 95 % haut")
+
+
+def number(value: float, digits: int = 1) -> str:
+    """A number the French way: ``4 689,7``; a dash when undefined."""
+    if not math.isfinite(value):
+        return "—"
+    text = f"{value:,.{digits}f}"
+    return text.replace(",", "\u202f").replace(".", ",")
+
+
+def _interval(found: Estimate, digits: int = 1) -> str:
+    if not math.isfinite(found.low):
+        return number(found.mean, digits)
+    return (
+        f"{number(found.mean, digits)} [{number(found.low, digits)} ; "
+        f"{number(found.high, digits)}]"
+    )
+
+
+def _cells(found: Estimate) -> list[float | None]:
+    return [
+        round(v, 4) if math.isfinite(v) else None
+        for v in (found.mean, found.low, found.high)
+    ]
+
+
+def _aligned(rows: Sequence[Sequence[str]]) -> list[str]:
+    widths = [max(len(row[c]) for row in rows) for c in range(len(rows[0]))]
+    return [
+        "  ".join(
+            cell.ljust(width) if column == 0 else cell.rjust(width)
+            for column, (cell, width) in enumerate(
+                zip(row, widths, strict=True)
+            )
+        ).rstrip()
+        for row in rows
+    ]
+
+
+# --------------------------------------------------------------------------
+# cosen scenario run
+
+
+def _heading(summary: Summary) -> str:
+    simulation = summary.scenario.simulation
+    return (
+        f"Scénario « {summary.scenario.name} » : "
+        f"{summary.replications} réplication(s), statistiques du "
+        f"{simulation.counted_from:%d/%m/%Y} au {simulation.end:%d/%m/%Y} "
+        f"exclu (après {simulation.warmup_days} jours de mise en route), "
+        f"attribution {simulation.policy.value}, délai "
+        f"{simulation.target_clock.value}."
+    )
+
+
+def run_lines(summary: Summary) -> list[str]:
+    """French summary: every indicator with its 95 % interval, then the
+    main ones by exam and by centre."""
+    rows = [("Indicateur", "moyenne [IC à 95 %]")]
+    rows.extend(
+        (LABELS[key], _interval(found))
+        for key, found in summary.overall.items()
+    )
+    lines = [_heading(summary), "", *_aligned(rows), "", "Par examen :"]
+    exam_rows = [
+        ("examens", "reçues", "dans le délai (%)", "attente moy. (h)",
+         "attente p95 (h)"),
+    ]  # fmt: skip
+    exam_rows.extend(
+        (
+            exams,
+            number(v["received"].mean),
+            _interval(v[GOAL_KEY]),
+            number(v["wait_hours_mean"].mean),
+            number(v["wait_hours_p95"].mean),
+        )
+        for exams, v in summary.by_exam.items()
+    )
+    lines.extend(_aligned(exam_rows))
+    lines.extend(["", "Par centre :"])
+    center_rows = [
+        ("centre", "rendez-vous", "dans le délai (%)", "attente moy. (h)",
+         "utilisation (%)"),
+    ]  # fmt: skip
+    center_rows.extend(
+        (
+            center,
+            number(v["booked"].mean),
+            number(v[GOAL_KEY].mean),
+            number(v["wait_hours_mean"].mean),
+            _interval(v["utilization_pct"]),
+        )
+        for center, v in summary.by_center.items()
+    )
+    lines.extend(_aligned(center_rows))
+    return lines
+
+
+def write_run_report(folder: Path, summary: Summary) -> list[Path]:
+    """Write ``indicateurs.xlsx`` and three charts into ``folder``."""
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None  # a new workbook has one sheet
+    sheet.title = "Synthèse"
+    sheet["A1"] = _heading(summary)
+    add_table(
+        sheet,
+        ("Indicateur", "Clé", *_ESTIMATE_HEADER),
+        (
+            (LABELS[key], key, *_cells(found))
+            for key, found in summary.overall.items()
+        ),
+        widths=(48, 20, 14, 14, 14),
+        first_row=3,
+    )
+    printable(sheet, "Scénario de capacité — synthèse", header_row=3)
+    _long_table(
+        workbook, "Par examen", ("Examens",),
+        (((exams,), v) for exams, v in summary.by_exam.items()),
+    )  # fmt: skip
+    _long_table(
+        workbook, "Par centre", ("Centre",),
+        (((center,), v) for center, v in summary.by_center.items()),
+    )  # fmt: skip
+    _long_table(
+        workbook, "Par type de créneau", ("Centre", "Examens"),
+        summary.by_slot_kind.items(),
+    )  # fmt: skip
+    daily = workbook.create_sheet("Par jour")
+    add_table(
+        daily,
+        ("Jour de réception", *(f"Dans le délai (%) — {h}"
+                                for h in _ESTIMATE_HEADER)),
+        ((day, *_cells(found)) for day, found in summary.daily),
+        widths=(18, 26, 26, 26),
+    )  # fmt: skip
+    _scenario_sheet(workbook, summary.scenario)
+    paths = [folder / "indicateurs.xlsx"]
+    save_workbook(workbook, paths[0])
+    for name, draw in (
+        ("attente.png", wait_chart),
+        ("delai_par_jour.png", daily_chart),
+        ("utilisation.png", utilization_chart),
+    ):
+        draw(summary, folder / name)
+        paths.append(folder / name)
+    return paths
+
+
+def _long_table(
+    workbook: Workbook,
+    title: str,
+    keys: Sequence[str],
+    groups: Iterable[tuple[Sequence[str], Estimates]],
+) -> None:
+    """One row per group and indicator (filter on the indicator)."""
+    sheet = workbook.create_sheet(title)
+    add_table(
+        sheet,
+        (*keys, "Indicateur", "Clé", *_ESTIMATE_HEADER),
+        (
+            (*names, LABELS[key], key, *_cells(found))
+            for names, values in groups
+            for key, found in values.items()
+        ),
+        widths=(*(22 for _ in keys), 44, 20, 14, 14, 14),
+    )
+    printable(sheet, f"Scénario de capacité — {title.lower()}")
+
+
+def _scenario_sheet(workbook: Workbook, scenario: Scenario) -> None:
+    """The parameters the figures come from."""
+    rows = [
+        *_parameter_rows("simulation", scenario.simulation),
+        *_parameter_rows("behaviour", scenario.behaviour),
+    ]
+    for number, demand in enumerate(scenario.demand, start=1):
+        rows.extend(_parameter_rows(f"demand.{number}", demand))
+    for number, capacity in enumerate(scenario.capacity, start=1):
+        rows.extend(_parameter_rows(f"capacity.{number}", capacity))
+    add_table(
+        workbook.create_sheet("Scénario"),
+        ("Clé", "Valeur"),
+        rows,
+        widths=(36, 60),
+    )
+
+
+def _parameter_rows(
+    prefix: str, part: Simulation | Behaviour | Demand | Capacity
+) -> list[tuple[str, str]]:
+    return [
+        (f"{prefix}.{f.name}", _parameter(f.name, getattr(part, f.name)))
+        for f in fields(part)
+    ]
+
+
+def _parameter(name: str, value: Any) -> str:
+    if name == "weekdays":
+        return ", ".join(WEEKDAY_NAMES[day] for day in value)
+    if isinstance(value, tuple):
+        return ", ".join(display(item) for item in value)
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    return display(value)
+
+
+# --------------------------------------------------------------------------
+# cosen scenario sweep
+
+_SWEEP_HEADER: Final = (
+    "créneaux/semaine", "dans le délai (%) [IC à 95 %]", "attente moy. (h)",
+    "attente p95 (h)", "utilisation (%)", "en attente à la fin",
+)  # fmt: skip
+
+
+def _sweep_cells(point_summary: Estimates) -> list[Estimate]:
+    return [
+        point_summary[key]
+        for key in (
+            GOAL_KEY, "wait_hours_mean", "wait_hours_p95",
+            "utilization_pct", "backlog_end",
+        )
+    ]  # fmt: skip
+
+
+def sweep_lines(sweep: Sweep) -> list[str]:
+    """The sweep's table, and the least capacity meeting the goal."""
+    smallest = set(sweep.smallest())
+    rows = [(*sweep.keys, *_SWEEP_HEADER, "")]
+    for index, point in enumerate(sweep.points):
+        within, wait, p95, used, backlog = _sweep_cells(point.summary.overall)
+        mark = "objectif atteint" if sweep.meets(point) else ""
+        if index in smallest:
+            mark = "← plus petite capacité atteignant l'objectif"
+        rows.append(
+            (
+                *(display(point.changes[k]) for k in sweep.keys),
+                number(point.slots_per_week),
+                _interval(within),
+                number(wait.mean),
+                number(p95.mean),
+                number(used.mean),
+                number(backlog.mean),
+                mark,
+            )
+        )
+    goal = number(sweep.goal, 0)
+    lines = [
+        f"Balayage de « {sweep.name} » : {len(sweep.points)} variante(s), "
+        f"objectif {goal} % des demandes vues dans le délai.",
+        "",
+        *_aligned(rows),
+        "",
+    ]
+    if not smallest:
+        lines.append(f"Aucune variante n'atteint l'objectif de {goal} %.")
+    for index in sorted(smallest):
+        point = sweep.points[index]
+        where = ", ".join(
+            f"{k} = {display(v)}" for k, v in point.changes.items()
+        )
+        lines.append(
+            f"Plus petite capacité atteignant {goal} % : {where} "
+            f"({number(point.slots_per_week)} créneaux par semaine, "
+            f"{number(point.within_target)} % dans le délai)."
+        )
+    return lines
+
+
+def write_sweep_report(folder: Path, sweep: Sweep) -> list[Path]:
+    """Write ``balayage.xlsx`` and ``balayage.png`` into ``folder``."""
+    smallest = set(sweep.smallest())
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None  # a new workbook has one sheet
+    sheet.title = "Balayage"
+    header = [
+        *sweep.keys, "Créneaux par semaine",
+        *(f"Dans le délai (%) — {h}" for h in _ESTIMATE_HEADER),
+        "Attente moyenne (h)", "Attente p95 (h)", "Utilisation (%)",
+        "En attente à la fin", "Objectif atteint",
+        "Plus petite capacité atteignant l'objectif",
+    ]  # fmt: skip
+    rows = []
+    for index, point in enumerate(sweep.points):
+        within, wait, p95, used, backlog = _sweep_cells(point.summary.overall)
+        rows.append(
+            [
+                *(display(point.changes[k]) for k in sweep.keys),
+                round(point.slots_per_week, 1),
+                *_cells(within),
+                *(_cells(e)[0] for e in (wait, p95, used, backlog)),
+                "oui" if sweep.meets(point) else "non",
+                "oui" if index in smallest else "",
+            ]
+        )
+    add_table(
+        sheet, header, rows, widths=[max(14, len(h) + 2) for h in header]
+    )
+    printable(sheet, f"Balayage de capacité — objectif {sweep.goal:g} %")
+    paths = [folder / "balayage.xlsx", folder / "balayage.png"]
+    save_workbook(workbook, paths[0])
+    sweep_chart(sweep, paths[1])
+    return paths
