@@ -10,12 +10,10 @@ every eligible referral that is not booked its reason.
 from __future__ import annotations
 
 import enum
-import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import date, datetime
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from cosen.clock import (
@@ -93,21 +91,6 @@ class AllocationSettings:
             raise OptionError("la limite de temps doit être positive")
         if self.workers < 1:
             raise OptionError("au moins un processus de recherche (workers)")
-
-    @classmethod
-    def from_toml(cls, path: Path, now: datetime) -> AllocationSettings:
-        """Read settings from a TOML file's ``[allocation]`` table.
-
-        Keys are the attribute names; ``target_clock`` takes ``calendar`` or
-        ``working-days``. Unknown keys are refused.
-        """
-        try:
-            table = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
-            raise OptionError(
-                f"paramètres « {path.name} » illisibles : {e}"
-            ) from None
-        return cls.from_mapping(table.get("allocation", {}), now)
 
     @classmethod
     def from_mapping(

@@ -50,11 +50,6 @@ class Indicators:
     def max_late_hours(self) -> float:
         return self.max_late_minutes / 60
 
-    @property
-    def within_target_share(self) -> float:
-        """Share of eligible referrals booked within target (0 to 1)."""
-        return self.within_target / self.eligible if self.eligible else 1.0
-
 
 def indicators(eligible: int, lateness: Iterable[int]) -> Indicators:
     """Indicators from each booking's minutes past target (0 if on time)."""

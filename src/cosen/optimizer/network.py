@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import bisect
 import enum
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -406,7 +406,3 @@ class Network:
                 last = klass.times[-1]
                 total += sum(max(0, last - r.target) for r in klass.requests)
         return total + 1
-
-    def arcs_of_kind(self, kinds: Iterable[ArcKind]) -> list[int]:
-        wanted = set(kinds)
-        return [k for k, kind in enumerate(self.kinds) if kind in wanted]
