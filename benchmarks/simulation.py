@@ -26,10 +26,10 @@ from importlib.resources import files
 from multiprocessing import get_context
 from typing import Any
 
+from cosen.parsing import french_number
 from cosen.scenarios.indicators import summarize
 from cosen.scenarios.loader import ScenarioFile
 from cosen.scenarios.params import Scenario
-from cosen.scenarios.report import number
 from cosen.scenarios.runner import available_cpus, run_replications
 from cosen.scenarios.simulate import simulate
 
@@ -116,8 +116,8 @@ def main() -> None:
     for key in MAIN_INDICATORS:
         found = summary.overall[key]
         print(
-            f"{key:<18} {number(found.mean):>8}     [{number(found.low)} ; "
-            f"{number(found.high)}]"
+            f"{key:<18} {french_number(found.mean):>8}     "
+            f"[{french_number(found.low)} ; {french_number(found.high)}]"
         )
 
 

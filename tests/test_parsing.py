@@ -9,6 +9,7 @@ import pytest
 from cosen.clock import PARIS
 from cosen.parsing import (
     CellError,
+    french_number,
     national_phone,
     normalize_key,
     parse_date,
@@ -157,3 +158,10 @@ def test_positive_int() -> None:
     for text in ("0", "-5", "1e400", "nan", "12.5"):
         with pytest.raises(CellError):
             parse_positive_int(text)
+
+
+def test_french_number() -> None:
+    assert french_number(1234.56) == "1\u202f234,6"
+    assert french_number(0.5, None) == "0,5"
+    assert french_number(10.0, None) == "10"
+    assert french_number(float("nan")) == "—"

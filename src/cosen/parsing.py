@@ -11,6 +11,7 @@ four-digit postcode is not padded, a date without a time is not midnight.
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from datetime import date, datetime, time, timedelta
@@ -21,6 +22,7 @@ from cosen.clock import PARIS, localize
 
 __all__ = [
     "CellError",
+    "french_number",
     "normalize_key",
     "parse_date",
     "parse_datetime",
@@ -248,6 +250,17 @@ def parse_phone(text: str) -> tuple[str, bool]:
         number, phonenumbers.PhoneNumberFormat.E164
     )
     return e164, mobile
+
+
+def french_number(value: float, digits: int | None = 1) -> str:
+    """A number written the French way: ``4 689,7``; a dash if undefined.
+
+    ``digits`` decimals, or ``None`` for as few as needed (``0,5``, ``10``).
+    """
+    if not math.isfinite(value):
+        return "—"
+    text = f"{value:,g}" if digits is None else f"{value:,.{digits}f}"
+    return text.replace(",", "\u202f").replace(".", ",")
 
 
 def national_phone(e164: str) -> str:

@@ -11,6 +11,7 @@ from typing import Any
 from cosen.allocation import Allocation
 from cosen.domain import Reason, Rejection
 from cosen.kpi import allocation_indicators, baseline_indicators
+from cosen.parsing import french_number
 
 __all__ = ["allocation_json", "summary_lines"]
 
@@ -102,11 +103,11 @@ def summary_lines(
         f"rejetées : {len(rejections)}.",
         f"Rendez-vous attribués : {found.booked} dont {found.within_target} "
         f"dans le délai souhaité et {found.late} en retard "
-        f"(retard moyen {_decimal(found.mean_late_hours)} h, "
-        f"maximal {_decimal(found.max_late_hours)} h).",
+        f"(retard moyen {french_number(found.mean_late_hours)} h, "
+        f"maximal {french_number(found.max_late_hours)} h).",
         f"Premier arrivé, premier servi aurait donné : {baseline.booked} "
         f"rendez-vous dont {baseline.within_target} dans le délai.",
-        f"Solution {status}, calculée en {_decimal(solution.seconds)} s.",
+        f"Solution {status}, calculée en {french_number(solution.seconds)} s.",
     ]
     counts: dict[Reason, int] = {}
     for unbooked in allocation.unbooked:
@@ -116,8 +117,3 @@ def summary_lines(
         for reason, count in counts.items()
     )
     return lines
-
-
-def _decimal(value: float) -> str:
-    """One decimal, French style (``46,8``)."""
-    return f"{value:.1f}".replace(".", ",")

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from openpyxl import load_workbook
 
+from cosen.parsing import french_number
 from cosen.scenarios.cli import run as run_command
 from cosen.scenarios.indicators import (
     LABELS,
@@ -18,7 +19,7 @@ from cosen.scenarios.indicators import (
     Summary,
     summarize,
 )
-from cosen.scenarios.report import number, run_lines, write_run_report
+from cosen.scenarios.report import run_lines, write_run_report
 from cosen.scenarios.simulate import simulate
 from tests.scenarios.builders import small
 
@@ -93,8 +94,8 @@ def test_french_summary(summary: Summary) -> None:
     for label in ("Rendez-vous dans le délai (%)", "Par examen :",
                   "Par centre :", "MAMMO+ECHO_SEIN", "SIMSE-2"):  # fmt: skip
         assert label in text
-    assert number(1234.56) == "1\u202f234,6"
-    assert number(math.nan) == "—"
+    assert french_number(1234.56) == "1\u202f234,6"
+    assert french_number(math.nan) == "—"
 
 
 def test_run_report_writes_workbook_and_charts(

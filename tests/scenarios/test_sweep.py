@@ -10,9 +10,10 @@ from openpyxl import load_workbook
 
 from cosen.clock import is_working_day
 from cosen.errors import OptionError
+from cosen.parsing import french_number
 from cosen.scenarios.loader import ScenarioFile
 from cosen.scenarios.params import ScenarioError
-from cosen.scenarios.report import number, sweep_lines, write_sweep_report
+from cosen.scenarios.report import sweep_lines, write_sweep_report
 from cosen.scenarios.sweep import (
     Sweep,
     Variation,
@@ -132,7 +133,7 @@ def test_sweep_report_and_chart(threshold: Sweep, tmp_path: Path) -> None:
     assert lines[0].startswith("Balayage de « seuil.toml » : 4 variante(s)")
     marked = [line for line in lines if "plus petite capacité" in line]
     assert len(marked) == 1 and marked[0].startswith("1 ")
-    per_week = number(threshold.points[2].slots_per_week)
+    per_week = french_number(threshold.points[2].slots_per_week)
     assert lines[-1].startswith(
         f"Plus petite capacité atteignant 80 % : capacity.scale = 1 "
         f"({per_week} créneaux par semaine, "

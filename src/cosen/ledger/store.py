@@ -26,6 +26,7 @@ from cosen.clock import PARIS
 from cosen.errors import CosenError
 from cosen.io.excel import private_folder
 from cosen.ledger.schema import MIGRATIONS
+from cosen.parsing import french_number
 
 __all__ = [
     "DEFAULT_LEDGER",
@@ -207,7 +208,7 @@ def _french(
     if "locked" in text or "busy" in text:
         return LedgerBusyError(
             f"le registre « {path.name} » est utilisé par un autre "
-            f"traitement depuis plus de {f'{wait:g}'.replace('.', ',')} s : "
+            f"traitement depuis plus de {french_number(wait, None)} s : "
             "réessayer plus tard."
         )
     if "not a database" in text or "malformed" in text:

@@ -20,6 +20,7 @@ from matplotlib.figure import Figure
 
 from cosen.domain import PROMISE_HOURS
 from cosen.io.excel import write_atomic
+from cosen.parsing import french_number
 from cosen.scenarios.indicators import Summary
 from cosen.scenarios.stats import Estimate
 from cosen.scenarios.sweep import GOAL_KEY, Sweep
@@ -74,7 +75,7 @@ def wait_chart(summary: Summary, path: Path) -> None:
         axes.text(
             PROMISE_HOURS,
             axes.get_ylim()[1] * 0.95,
-            f" 48 h : {within:.1f} % en deçà".replace(".", ","),
+            f" 48 h : {french_number(within)} % en deçà",
             color=_RED,
             va="top",
         )
@@ -109,7 +110,7 @@ def daily_chart(summary: Summary, path: Path) -> None:
             overall,
             color=_RED,
             linestyle="--",
-            label=f"Sur la période : {overall:.1f} %".replace(".", ","),
+            label=f"Sur la période : {french_number(overall)} %",
         )
     axes.set_ylim(0, 105)
     # matplotlib.dates has no type hints.
@@ -183,7 +184,7 @@ def sweep_chart(sweep: Sweep, path: Path) -> None:
         sweep.goal,
         color=_RED,
         linestyle="--",
-        label=f"Objectif : {sweep.goal:g} %".replace(".", ","),
+        label=f"Objectif : {french_number(sweep.goal, None)} %",
     )
     axes.set_ylim(0, 105)
     axes.set_xlabel("Créneaux réservés par semaine")

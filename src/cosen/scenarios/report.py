@@ -15,6 +15,7 @@ from typing import Any, Final
 from openpyxl import Workbook
 
 from cosen.io.excel import add_table, printable, save_workbook
+from cosen.parsing import french_number
 from cosen.scenarios.charts import (
     daily_chart,
     sweep_chart,
@@ -34,7 +35,6 @@ from cosen.scenarios.stats import Estimate
 from cosen.scenarios.sweep import GOAL_KEY, Sweep, display
 
 __all__ = [
-    "number",
     "run_lines",
     "sweep_lines",
     "write_run_report",
@@ -44,20 +44,13 @@ __all__ = [
 _ESTIMATE_HEADER: Final = ("Moyenne", "IC 95 % bas", "IC 95 % haut")
 
 
-def number(value: float, digits: int = 1) -> str:
-    """A number the French way: ``4 689,7``; a dash when undefined."""
-    if not math.isfinite(value):
-        return "—"
-    text = f"{value:,.{digits}f}"
-    return text.replace(",", "\u202f").replace(".", ",")
-
-
 def _interval(found: Estimate, digits: int = 1) -> str:
     if not math.isfinite(found.low):
-        return number(found.mean, digits)
+        return french_number(found.mean, digits)
     return (
-        f"{number(found.mean, digits)} [{number(found.low, digits)} ; "
-        f"{number(found.high, digits)}]"
+        f"{french_number(found.mean, digits)} "
+        f"[{french_number(found.low, digits)} ; "
+        f"{french_number(found.high, digits)}]"
     )
 
 
@@ -113,10 +106,10 @@ def run_lines(summary: Summary) -> list[str]:
     exam_rows.extend(
         (
             exams,
-            number(v["received"].mean),
+            french_number(v["received"].mean),
             _interval(v[GOAL_KEY]),
-            number(v["wait_hours_mean"].mean),
-            number(v["wait_hours_p95"].mean),
+            french_number(v["wait_hours_mean"].mean),
+            french_number(v["wait_hours_p95"].mean),
         )
         for exams, v in summary.by_exam.items()
     )
@@ -129,9 +122,9 @@ def run_lines(summary: Summary) -> list[str]:
     center_rows.extend(
         (
             center,
-            number(v["booked"].mean),
-            number(v[GOAL_KEY].mean),
-            number(v["wait_hours_mean"].mean),
+            french_number(v["booked"].mean),
+            french_number(v[GOAL_KEY].mean),
+            french_number(v["wait_hours_mean"].mean),
             _interval(v["utilization_pct"]),
         )
         for center, v in summary.by_center.items()
@@ -280,16 +273,16 @@ def sweep_lines(sweep: Sweep) -> list[str]:
         rows.append(
             (
                 *(display(point.changes[k]) for k in sweep.keys),
-                number(point.slots_per_week),
+                french_number(point.slots_per_week),
                 _interval(within),
-                number(wait.mean),
-                number(p95.mean),
-                number(used.mean),
-                number(backlog.mean),
+                french_number(wait.mean),
+                french_number(p95.mean),
+                french_number(used.mean),
+                french_number(backlog.mean),
                 mark,
             )
         )
-    goal = number(sweep.goal, 0)
+    goal = french_number(sweep.goal, 0)
     lines = [
         f"Balayage de « {sweep.name} » : {len(sweep.points)} variante(s), "
         f"objectif {goal} % des demandes vues dans le délai.",
@@ -306,8 +299,8 @@ def sweep_lines(sweep: Sweep) -> list[str]:
         )
         lines.append(
             f"Plus petite capacité atteignant {goal} % : {where} "
-            f"({number(point.slots_per_week)} créneaux par semaine, "
-            f"{number(point.within_target)} % dans le délai)."
+            f"({french_number(point.slots_per_week)} créneaux par semaine, "
+            f"{french_number(point.within_target)} % dans le délai)."
         )
     return lines
 

@@ -21,6 +21,7 @@ from datetime import date, time
 from typing import Any
 
 from cosen.errors import OptionError
+from cosen.parsing import french_number
 from cosen.scenarios.indicators import Summary, summarize
 from cosen.scenarios.loader import ALIASES, ScenarioFile
 from cosen.scenarios.runner import Progress, run_replications
@@ -100,7 +101,7 @@ def display(value: Any) -> str:
     if isinstance(value, list):
         return " ".join(display(item) for item in value)
     if isinstance(value, float):
-        return f"{value:g}".replace(".", ",")
+        return french_number(value, None)
     if isinstance(value, time):
         return value.strftime("%H:%M")
     if isinstance(value, date):
