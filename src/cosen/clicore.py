@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Final, NoReturn
+from typing import TYPE_CHECKING, Any, ClassVar, Final, NoReturn, TypeVar
 
 import click
 
@@ -153,15 +153,24 @@ def _french_usage(error: click.exceptions.ClickException) -> str:
     return error.format_message()
 
 
+def parse_option(
+    parse: Callable[[str], Parsed], text: str, option: str
+) -> Parsed:
+    """An option's value read by a cell parser; its error names the option."""
+    try:
+        return parse(text)
+    except CellError as error:
+        raise OptionError(f"option {option} : {error}.") from None
+
+
 def parse_now(text: str | None) -> datetime:
     """The allocation time: ``--now`` (Paris time) or the current minute."""
     if text is None:
         return datetime.now(PARIS).replace(second=0, microsecond=0)
-    try:
-        return parse_datetime(text)
-    except CellError as error:
-        raise OptionError(f"option --now : {error}.") from None
+    return parse_option(parse_datetime, text, "--now")
 
+
+Parsed = TypeVar("Parsed")
 
 _CLOCKS = {"calendrier": "calendar", "jours-ouvres": "working-days"}
 

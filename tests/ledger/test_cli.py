@@ -102,3 +102,11 @@ def test_environment_variable_names_the_ledger(
     monkeypatch.setenv("COSEN_DB", str(tmp_path / "env.db"))
     assert run("batch", "history").stdout == "Aucun passage au registre.\n"
     assert (tmp_path / "env.db").is_file()
+
+
+def test_a_bad_option_creates_no_ledger(tmp_path: Path) -> None:
+    db = tmp_path / "cosen.db"
+    result = run("batch", "purge", "--before", "demain", "--db", db)
+    assert result.exit_code == 2
+    assert "option --before" in result.stderr
+    assert not db.exists()

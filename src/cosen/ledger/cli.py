@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -16,10 +15,10 @@ from cosen.clicore import (
     allocation_inputs,
     echo_lines,
     parse_now,
+    parse_option,
     settings_from_options,
 )
-from cosen.errors import OptionError
-from cosen.parsing import CellError, parse_date
+from cosen.parsing import parse_date
 
 _DB = click.option(
     "--db",
@@ -40,13 +39,6 @@ def _open(db: Path | None, wait: float) -> Any:
     from cosen.ledger.store import Ledger, ledger_path
 
     return Ledger(ledger_path(db), wait)
-
-
-def _day(text: str, option: str) -> date:
-    try:
-        return parse_date(text)
-    except CellError as error:
-        raise OptionError(f"option {option} : {error}.") from None
 
 
 @click.group(cls=FrenchGroup, context_settings=CONTEXT)
@@ -128,8 +120,9 @@ def answers(path: Path, now: str | None, db: Path | None, wait: float) -> int:
     from cosen.io.report import rejection_cells
     from cosen.ledger.batch import apply_answers
 
+    moment = parse_now(now)
     with _open(db, wait) as ledger:
-        report = apply_answers(ledger, path, parse_now(now))
+        report = apply_answers(ledger, path, moment)
     applied = ", ".join(f"{k} {v}" for k, v in sorted(report.applied.items()))
     click.echo(f"Réponses appliquées : {applied or 'aucune'}.")
     for rejection in report.rejections:
@@ -149,10 +142,9 @@ def status(
     """Demandes en attente, attribuées, confirmées, closes ; indicateurs."""
     from cosen.ledger.batch import ledger_status
 
+    day = parse_option(parse_date, since, "--since") if since else None
     with _open(db, wait) as ledger:
-        found = ledger_status(
-            ledger, _day(since, "--since") if since else None
-        )
+        found = ledger_status(ledger, day)
     if as_json:
         click.echo(json.dumps(found, ensure_ascii=False))
         return
@@ -228,8 +220,9 @@ def purge_command(before: str, db: Path | None, wait: float) -> None:
     """
     from cosen.ledger.batch import purge
 
+    day = parse_option(parse_date, before, "--before")
     with _open(db, wait) as ledger:
-        count = purge(ledger, _day(before, "--before"), parse_now(None))
+        count = purge(ledger, day, parse_now(None))
     click.echo(f"Données personnelles effacées pour {count} demande(s).")
 
 
