@@ -281,17 +281,19 @@ def run_batch(
         _import_referrals(db, run_id, referral_intake, counts, notes)
         _import_slots(db, run_id, slot_intake.accepted, counts, notes)
         pending = _referrals(db, "state = 'pending'")
+        booked = _booked_slot_ids(db)
+        slots = _slots(db, "1")
         free = [
-            slot
-            for slot in _slots(db, _FREE_SLOTS)
-            if slot.start > settings.now
+            s
+            for s in slots
+            if s.slot_id not in booked and s.start > settings.now
         ]
+        taken = [s for s in slots if s.slot_id in booked]
         declined: dict[str, set[str]] = {}
         for referral_id, slot_id in db.execute(
             "SELECT referral_id, slot_id FROM declines"
         ):
             declined.setdefault(referral_id, set()).add(slot_id)
-        taken = _slots(db, f"NOT ({_FREE_SLOTS})")
         allocation = allocate(pending, free, settings, declined, taken=taken)
         _record_allocation(db, run_id, allocation)
         _record_rejections(db, run_id, "referral", referral_intake.rejections)
@@ -326,9 +328,12 @@ def run_batch(
     )
 
 
-_FREE_SLOTS: Final = (
-    "slot_id NOT IN (SELECT slot_id FROM bookings WHERE active = 1)"
-)
+def _booked_slot_ids(db: sqlite3.Connection) -> set[str]:
+    """Slots held by an active booking."""
+    return {
+        row[0]
+        for row in db.execute("SELECT slot_id FROM bookings WHERE active = 1")
+    }
 
 
 def _insert_run(
@@ -464,10 +469,7 @@ def _import_slots(
 ) -> None:
     """The same for slots: a changed slot is updated unless booked."""
     known = dict(db.execute("SELECT slot_id, content_sha256 FROM slots"))
-    booked = {
-        row[0]
-        for row in db.execute("SELECT slot_id FROM bookings WHERE active = 1")
-    }
+    booked = _booked_slot_ids(db)
     for slot in slots:
         data = slot.model_dump_json()
         digest = _sha256(data.encode())
