@@ -136,7 +136,8 @@ def _solve_part(
     deadline = time.monotonic() + time_limit
     bound = flow_tiers(network, solve_flow(network, FlowMode.RELAXED))
     start = _best_start(network)
-    if flow_tiers(network, start) == bound:
+    start_tiers = flow_tiers(network, start)
+    if start_tiers == bound:
         return _Part(bookings_from_flows(network, start), bound, "flow")
     form = Formulation(network)
     lp = solve_lp(form, bound, max(0.0, deadline - time.monotonic()))
@@ -147,12 +148,10 @@ def _solve_part(
         repaired = solve_flow(
             network, FlowMode.RESTRICTED, rounded_visits(form, lp.values)
         )
-        if flow_tiers(network, repaired) == bound:
+        repaired_tiers = flow_tiers(network, repaired)
+        if repaired_tiers == bound:
             return _Part(bookings_from_flows(network, repaired), bound, "lp")
-        if (
-            flow_tiers(network, repaired).key()
-            < flow_tiers(network, start).key()
-        ):
+        if repaired_tiers.key() < start_tiers.key():
             start = repaired
     result = CpSatModel(form).solve(
         max(0.01, deadline - time.monotonic()),
@@ -181,14 +180,10 @@ def _best_start(network: Network) -> list[int]:
     return restricted
 
 
-def fcfs_solution(
-    problem: Problem, bookings: dict[str, Booking] | None = None
-) -> Solution:
-    """First come, first served as a solution (status FEASIBLE, no bound
-    beyond its own tiers: it proves nothing)."""
+def fcfs_solution(problem: Problem, bookings: dict[str, Booking]) -> Solution:
+    """First come, first served bookings as a solution (status FEASIBLE,
+    no bound beyond its own tiers: it proves nothing)."""
     started = time.monotonic()
-    if bookings is None:
-        bookings = first_come_first_served(problem)
     verify(problem, bookings)
     tiers = evaluate(problem, bookings)
     return Solution(
