@@ -1,9 +1,10 @@
 """Realistic allocation instances of any size, for the benchmarks.
 
 Six centres in MIM and SIMSE, a skewed exam mix, children, reduced
-mobility, 24 h and 48 h targets and multi-exam visits (``cosen.samples``),
-14 days of slots at 1.2 slots per referral. Rows go through the scheme's
-rules like a coordinator's spreadsheet, so the instance is what
+mobility, 24 h and 48 h targets and multi-exam visits
+(``cosen.domain.samples``), 14 days of slots at 1.2 slots per referral.
+Rows go through the scheme's rules like a coordinator's spreadsheet, so
+the instance is what
 ``cosen allocate`` would solve.
 """
 
@@ -16,8 +17,8 @@ from typing import Any
 from cosen.allocation import AllocationSettings, build_problem
 from cosen.clock import PARIS
 from cosen.domain import Referral, Slot, check_referral_rows, check_slot_rows
+from cosen.domain.samples import SampleSpec, sample_referrals, sample_slots
 from cosen.optimizer import Problem
-from cosen.samples import SampleSpec, sample_referrals, sample_slots
 
 NOW = datetime(2026, 11, 27, 10, 0, tzinfo=PARIS)
 

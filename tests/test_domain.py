@@ -187,6 +187,23 @@ def test_same_patient_same_exam_is_a_duplicate_naming_the_first() -> None:
     assert "D1" in (rejection.issues[0].detail or "")
 
 
+def test_every_earlier_referral_of_the_patient_is_compared() -> None:
+    """RADIO, then SCANNER, then SCANNER again: the third row duplicates
+    the second, not the first (the bug of comparing with the first only)."""
+    rows = [
+        (2, referral_row(referral_id="D1", exams="RADIO")),
+        (3, referral_row(referral_id="D2", exams="SCANNER")),
+        (4, referral_row(referral_id="D3", exams="SCANNER")),
+    ]
+    intake = check_referral_rows(rows)
+    assert [r.referral_id for r in intake.accepted] == ["D1", "D2"]
+    (rejection,) = intake.rejections
+    assert rejection.row == 4
+    (issue,) = rejection.issues
+    assert issue.reason is Reason.DUPLICATE_REFERRAL
+    assert "D2" in (issue.detail or "")
+
+
 def test_rejected_earlier_row_does_not_make_a_resubmission_a_duplicate() -> (
     None
 ):

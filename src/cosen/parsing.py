@@ -22,6 +22,7 @@ from cosen.clock import PARIS, localize
 
 __all__ = [
     "CellError",
+    "french_duration",
     "french_number",
     "normalize_key",
     "parse_date",
@@ -261,6 +262,19 @@ def french_number(value: float, digits: int | None = 1) -> str:
         return "—"
     text = f"{value:,g}" if digits is None else f"{value:,.{digits}f}"
     return text.replace(",", "\u202f").replace(".", ",")
+
+
+def french_duration(minutes: float) -> str:
+    """A duration as people say it: ``15 min``, ``2 h``, ``2 h 30``,
+    ``3 j 4 h`` (whole minutes, rounded)."""
+    total = round(minutes)
+    if total < 60:
+        return f"{total} min"
+    if total >= 72 * 60:
+        days, rest = divmod(total, 24 * 60)
+        return f"{days} j {rest // 60} h" if rest >= 60 else f"{days} j"
+    hours, rest = divmod(total, 60)
+    return f"{hours} h {rest:02d}" if rest else f"{hours} h"
 
 
 def national_phone(e164: str) -> str:

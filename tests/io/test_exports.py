@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from cosen.allocation import Allocation, AllocationSettings, allocate
+from cosen.allocation.indicators import indicators
 from cosen.domain import (
     Exam,
     Intake,
@@ -25,7 +26,6 @@ from cosen.domain import (
 )
 from cosen.io.exports import write_exports
 from cosen.io.report import rejection_cells
-from cosen.kpi import indicators
 from tests.factories import NOW, referral_row, slot_row
 
 FORMULA_NAME = '=HYPERLINK("http://evil.example","clic")'

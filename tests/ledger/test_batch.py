@@ -262,8 +262,8 @@ def test_status_counts_states_centres_and_exams(desk: Desk) -> None:
     }  # fmt: skip
     assert found["by_centre"] == {"MIM-1": {"booked": 1, "confirmed": 1}}
     assert found["by_exam"]["SCANNER"] == {"pending": 1}
-    assert found["kpi"]["bookings"] == 2
-    assert ledger_status(desk.ledger, date(2027, 1, 1))["kpi"]["bookings"] == 0
+    assert found["kpi"]["booked"] == 2
+    assert ledger_status(desk.ledger, date(2027, 1, 1))["kpi"]["booked"] == 0
 
 
 def test_purge_leaves_no_personal_data_in_the_file(desk: Desk) -> None:

@@ -12,8 +12,8 @@ import click
 import pytest
 from click.testing import CliRunner, Result
 
-from cosen.clicore import FrenchGroup
-from cosen.scenarios.cli import scenario
+from cosen.cli.core import FrenchGroup
+from cosen.cli.scenario import scenario
 from cosen.scenarios.loader import load_scenario
 from cosen.scenarios.runner import Progress
 from tests.scenarios.builders import SMALL

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from cosen.scenarios.cli import scenario as scenario_group
+from cosen.cli.scenario import scenario as scenario_group
 from cosen.scenarios.indicators import summarize
 from cosen.scenarios.runner import run_replications
 from tests.scenarios.builders import SMALL, small

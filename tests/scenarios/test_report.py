@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from openpyxl import load_workbook
 
+from cosen.cli.scenario import run as run_command
 from cosen.parsing import french_number
-from cosen.scenarios.cli import run as run_command
 from cosen.scenarios.indicators import (
     LABELS,
     REFERRAL_KEYS,

@@ -30,16 +30,16 @@ from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from cosen.allocation import Allocation, Booked, Unbooked
-from cosen.clock import PARIS, TargetClock
-from cosen.domain import Exam, Rejection, Slot
-from cosen.io.excel import add_table, printable, save_workbook, write_csv
-from cosen.io.report import rejection_cells
-from cosen.kpi import (
+from cosen.allocation.indicators import (
     Indicators,
     allocation_indicators,
     baseline_indicators,
     breakdown,
 )
+from cosen.clock import PARIS, TargetClock
+from cosen.domain import Exam, Rejection, Slot
+from cosen.io.excel import add_table, printable, save_workbook, write_csv
+from cosen.io.report import rejection_cells
 from cosen.optimizer import Status
 from cosen.parsing import national_phone, parse_phone
 

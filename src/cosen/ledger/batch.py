@@ -34,24 +34,24 @@ from cosen.allocation import (
     Unbooked,
     allocate,
 )
+from cosen.allocation.indicators import indicators
 from cosen.domain import (
     Column,
     Identifier,
     Intake,
     Issue,
     Notice,
+    PatientRegister,
     Reason,
     Referral,
     Rejection,
     Slot,
     check_row,
     from_text,
-    patient_key,
 )
 from cosen.errors import CosenError
 from cosen.io.exports import write_centre_lists, write_exports
 from cosen.io.readers import read_records, read_referrals, read_slots
-from cosen.kpi import Indicators, indicators
 from cosen.ledger.store import Ledger
 from cosen.optimizer import Solution, Status, Tiers
 from cosen.parsing import CellError, normalize_key
@@ -381,35 +381,20 @@ def _import_referrals(
             "SELECT referral_id, content_sha256, state FROM referrals"
         )
     }
-    open_by_patient: dict[tuple[str, str, date], list[Referral]] = {}
-    for referral in _referrals(db, "state != 'closed'"):
-        open_by_patient.setdefault(patient_key(referral), []).append(referral)
+    patients = PatientRegister(
+        _referrals(db, "state != 'closed'"), where="au registre"
+    )
     for referral in list(intake.accepted):
         data = referral.model_dump_json()
         digest = _sha256(data.encode())
         referral_id = referral.referral_id
         if referral_id not in known:
-            twin = next(
-                (
-                    other
-                    for other in open_by_patient.get(patient_key(referral), [])
-                    if set(other.exams) & set(referral.exams)
-                ),
-                None,
-            )
-            if twin is not None:
+            duplicate = patients.issue(referral)
+            if duplicate is not None:
                 intake.accepted.remove(referral)
                 intake.rejections.append(
                     Rejection(
-                        intake.rows[referral_id],
-                        referral_id,
-                        (
-                            Issue(
-                                Reason.DUPLICATE_REFERRAL,
-                                detail="même patient et même examen que "
-                                f"la demande {twin.referral_id}, au registre",
-                            ),
-                        ),
+                        intake.rows[referral_id], referral_id, (duplicate,)
                     )
                 )
                 continue
@@ -876,19 +861,8 @@ def ledger_status(ledger: Ledger, since: date | None = None) -> dict[str, Any]:
         "by_centre": by_centre,
         "by_exam": by_exam,
         "since": since_text or None,
-        "kpi": _kpi(found),
+        "kpi": found.as_dict(),
         "runs": db.execute("SELECT count(*) FROM runs").fetchone()[0],
-    }
-
-
-def _kpi(found: Indicators) -> dict[str, Any]:
-    return {
-        "bookings": found.booked,
-        "within_target": found.within_target,
-        "late": found.late,
-        "total_late_minutes": found.total_late_minutes,
-        "mean_late_hours": round(found.mean_late_hours, 2),
-        "max_late_hours": round(found.max_late_hours, 2),
     }
 
 

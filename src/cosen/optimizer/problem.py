@@ -10,16 +10,21 @@ time, arrival) into each request's :attr:`Request.earliest`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
 __all__ = [
     "DEFAULT_MAX_GAP",
+    "ONE_TRIP",
+    "SLOT_RULES",
     "Problem",
     "Request",
     "SlotData",
+    "SlotRule",
+    "blocking_rule",
     "compatible",
+    "compatible_slots",
     "visit_options",
 ]
 
@@ -110,22 +115,90 @@ class SlotData:
             raise ValueError(f"slot {self.id} takes no exam")
 
 
-def compatible(request: Request, slot: SlotData) -> bool:
-    """Whether ``slot`` may host ``request`` (or part of its visit).
+@dataclass(frozen=True)
+class SlotRule:
+    """One booking rule between a request and a slot.
 
-    The slot's exams are checked apart (a visit's slot need only take the
-    exams done in it).
+    Attributes
+    ----------
+    name
+        Stable name, for explanations (``accessible``, ``children``...).
+    holds
+        Whether the slot satisfies the rule for the request.
     """
-    return (
-        slot.start >= request.earliest
-        and (slot.accessible or not request.accessible)
-        and (
-            slot.children
-            or request.child_until is None
-            or slot.start >= request.child_until
-        )
-        and slot.id not in request.forbidden
-    )
+
+    name: str
+    holds: Callable[[Request, SlotData], bool]
+
+
+SLOT_RULES: Final = (
+    SlotRule("exams", lambda r, s: not s.exams.isdisjoint(r.exams)),
+    SlotRule("accessible", lambda r, s: s.accessible or not r.accessible),
+    SlotRule(
+        "children",
+        lambda r, s: (
+            s.children or r.child_until is None or s.start >= r.child_until
+        ),
+    ),
+    SlotRule("declined", lambda r, s: s.id not in r.forbidden),
+    SlotRule("earliest", lambda r, s: s.start >= r.earliest),
+)
+"""The booking rules a single slot must satisfy, in the order an
+explanation names them: the slot takes one of the exams asked, is
+accessible when needed, takes children while the patient is one, was not
+declined, and starts no earlier than the request's earliest start. The
+one-trip rule joins slots into a visit (:func:`visit_options`).
+
+Every solver, the verification of solutions and the explanation of an
+unbooked request (:func:`blocking_rule`) read these rules, and only these.
+"""
+
+ONE_TRIP: Final = "one_trip"
+"""Name of the rule that blocks a request when each slot rule leaves it
+slots for every exam but no visit does them all in one trip."""
+
+
+def compatible(request: Request, slot: SlotData) -> bool:
+    """Whether ``slot`` may host ``request`` or part of its visit: every
+    rule of :data:`SLOT_RULES` holds (a visit's slot need only take some of
+    the exams asked; the visit as a whole takes them all)."""
+    return all(rule.holds(request, slot) for rule in SLOT_RULES)
+
+
+def compatible_slots(
+    request: Request, slots: Sequence[SlotData]
+) -> list[SlotData]:
+    """The slots that ``request`` may use, in the given order."""
+    *_, (_, kept) = _apply_rules(request, slots)
+    return kept
+
+
+def blocking_rule(
+    request: Request, slots: Sequence[SlotData], max_gap: int
+) -> str | None:
+    """The rule that leaves ``request`` without any visit among ``slots``.
+
+    The rules of :data:`SLOT_RULES` are applied one after the other; the
+    first after which the remaining slots no longer take every exam asked
+    is named, else :data:`ONE_TRIP`. ``None`` when some visit exists.
+    """
+    if visit_options(request, slots, max_gap):
+        return None
+    for rule, kept in _apply_rules(request, slots):
+        if not request.exams <= frozenset().union(*(s.exams for s in kept)):
+            return rule.name
+    return ONE_TRIP
+
+
+def _apply_rules(
+    request: Request, slots: Sequence[SlotData]
+) -> Iterator[tuple[SlotRule, list[SlotData]]]:
+    """Each rule in turn, with the slots that pass it and every rule before."""
+    kept = list(slots)
+    for rule in SLOT_RULES:
+        holds = rule.holds
+        kept = [slot for slot in kept if holds(request, slot)]
+        yield rule, kept
 
 
 @dataclass(frozen=True)
@@ -191,9 +264,7 @@ def visit_options(
     max_gap
         Longest wait between two slots of a visit, in minutes.
     """
-    usable = [
-        s for s in slots if compatible(request, s) and s.exams & request.exams
-    ]
+    usable = compatible_slots(request, slots)
     options: list[tuple[SlotData, ...]] = [
         (s,) for s in usable if request.exams <= s.exams
     ]

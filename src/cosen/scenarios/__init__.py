@@ -9,7 +9,7 @@ through the real eligibility rules and allocation engine;
 Dask; :mod:`~cosen.scenarios.indicators` summarizes them with confidence
 intervals; :mod:`~cosen.scenarios.sweep` varies parameters;
 :mod:`~cosen.scenarios.report` and :mod:`~cosen.scenarios.charts` write
-what planners read; :mod:`~cosen.scenarios.cli` is ``cosen scenario``.
+what planners read; :mod:`~cosen.cli.scenario` is ``cosen scenario``.
 
 Nothing is imported here, so that the command line starts fast.
 """

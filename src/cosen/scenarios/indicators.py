@@ -59,8 +59,8 @@ from typing import Any, Final
 import numpy as np
 from numpy.typing import NDArray
 
+from cosen.allocation.indicators import indicators
 from cosen.clock import localize, minutes
-from cosen.kpi import indicators
 from cosen.scenarios.params import Scenario, Simulation
 from cosen.scenarios.simulate import NEVER, Replication
 from cosen.scenarios.stats import Estimate, estimate

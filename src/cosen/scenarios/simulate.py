@@ -45,7 +45,7 @@ from cosen.domain import (
     Slot,
     scheme_issues,
 )
-from cosen.samples import SampleSpec, sample_referrals
+from cosen.domain.samples import SampleSpec, sample_referrals
 from cosen.scenarios.params import (
     Capacity,
     Demand,
@@ -389,7 +389,7 @@ def _patient(
 
 @cache
 def _identities() -> tuple[dict[str, Any], ...]:
-    """Synthetic patients and prescribers from :mod:`cosen.samples`: a
+    """Synthetic patients and prescribers from :mod:`cosen.domain.samples`: a
     referral is only complete with them, though nothing here reads them."""
     spec = SampleSpec(
         now=localize(datetime(2027, 1, 4, 12)), referrals=50, bad_rows=0

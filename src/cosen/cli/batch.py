@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from cosen.clicore import (
+from cosen.cli.core import (
     CONTEXT,
     EXIT_REJECTED,
     FrenchGroup,
@@ -68,8 +68,8 @@ def run(
     prescripteurs, la liste complète par centre (liste-complete/) et les
     rendez-vous libérés depuis le passage précédent (liberes/).
     """
+    from cosen.allocation.summary import allocation_json, summary_lines
     from cosen.ledger.batch import export_run, run_batch
-    from cosen.summary import allocation_json, summary_lines
 
     settings = settings_from_options(**options)
     with _open(db, wait) as ledger:
@@ -162,7 +162,7 @@ def status(
     kpi = found["kpi"]
     when = f" depuis le {found['since']}" if found["since"] else ""
     click.echo(
-        f"Rendez-vous attribués{when} : {kpi['bookings']}, dont "
+        f"Rendez-vous attribués{when} : {kpi['booked']}, dont "
         f"{kpi['within_target']} dans le délai et {kpi['late']} en retard."
     )
 

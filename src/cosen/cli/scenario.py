@@ -15,7 +15,7 @@ from typing import IO, Any, TypeVar
 
 import click
 
-from cosen.clicore import CONTEXT, FrenchGroup, echo_lines
+from cosen.cli.core import CONTEXT, FrenchGroup, echo_lines
 from cosen.errors import OptionError
 
 __all__ = ["scenario"]

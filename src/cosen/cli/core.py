@@ -75,8 +75,15 @@ class _FrenchHelp:
         return option  # type: ignore[no-any-return]
 
 
-class _FrenchCommand(_FrenchHelp, click.Command):
+class FrenchCommand(_FrenchHelp, click.Command):
+    """A click command with French help."""
+
     context_class = _FrenchContext
+
+
+def command(name: str | None = None) -> Callable[[Any], FrenchCommand]:
+    """Decorator of a top-level command, French like the group's own."""
+    return click.command(name, cls=FrenchCommand, context_settings=CONTEXT)
 
 
 class FrenchGroup(_FrenchHelp, click.Group):
@@ -87,7 +94,7 @@ class FrenchGroup(_FrenchHelp, click.Group):
     """
 
     context_class = _FrenchContext
-    command_class = _FrenchCommand
+    command_class = FrenchCommand
 
     def main(  # type: ignore[override]
         self, args: Sequence[str] | None = None, **extra: Any

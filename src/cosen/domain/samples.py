@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, Final
 
 from cosen.clock import PARIS, is_working_day, localize
-from cosen.domain import Exam, Group
+from cosen.domain.exams import Exam, Group
 from cosen.parsing import words
 
 __all__ = ["CENTERS", "SampleSpec", "sample_referrals", "sample_slots"]

@@ -8,24 +8,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from cosen.allocation import Allocation
-from cosen.domain import Reason, Rejection
-from cosen.kpi import allocation_indicators, baseline_indicators
+from cosen.allocation.booking import Allocation
+from cosen.allocation.indicators import (
+    allocation_indicators,
+    baseline_indicators,
+)
+from cosen.domain import Rejection, count_reasons
 from cosen.parsing import french_number
 
 __all__ = ["allocation_json", "summary_lines"]
-
-
-def _kpi(allocation: Allocation, received: int) -> dict[str, Any]:
-    found = allocation_indicators(allocation)
-    return {
-        "received": received,
-        "eligible": found.eligible,
-        "booked": found.booked,
-        "within_target": found.within_target,
-        "late": found.late,
-        "total_late_minutes": found.total_late_minutes,
-    }
 
 
 def allocation_json(
@@ -70,7 +61,10 @@ def allocation_json(
             }
             for rejection in rejections
         ],
-        "kpi": _kpi(allocation, received),
+        "kpi": {
+            "received": received,
+            **allocation_indicators(allocation).as_dict(),
+        },
         "solver": {
             "seconds": round(solution.seconds, 3),
             "bound": vars(solution.bound),
@@ -79,10 +73,7 @@ def allocation_json(
         },
         "baseline": {
             "method": "first_come_first_served",
-            "booked": baseline.booked,
-            "within_target": baseline.within_target,
-            "late": baseline.late,
-            "total_late_minutes": baseline.total_late_minutes,
+            **baseline.as_dict(),
         },
     }
 
@@ -109,9 +100,7 @@ def summary_lines(
         f"rendez-vous dont {baseline.within_target} dans le délai.",
         f"Solution {status}, calculée en {french_number(solution.seconds)} s.",
     ]
-    counts: dict[Reason, int] = {}
-    for unbooked in allocation.unbooked:
-        counts[unbooked.reason] = counts.get(unbooked.reason, 0) + 1
+    counts = count_reasons((u.reason,) for u in allocation.unbooked)
     lines.extend(
         f"  - sans créneau, {reason.value} ({reason.sentence}) : {count}"
         for reason, count in counts.items()

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
-from cosen.allocation import Allocation, Booked, Unbooked
+from cosen.allocation.booking import Allocation, Booked, Unbooked
 
 __all__ = [
     "Indicators",
@@ -48,7 +49,19 @@ class Indicators:
 
     @property
     def max_late_hours(self) -> float:
+        """The longest lateness, in hours."""
         return self.max_late_minutes / 60
+
+    def as_dict(self) -> dict[str, Any]:
+        """The indicators as the contract's JSON names them (``kpi``):
+        the one mapping that exports, the ledger and scripts read."""
+        return {
+            "eligible": self.eligible,
+            "booked": self.booked,
+            "within_target": self.within_target,
+            "late": self.late,
+            "total_late_minutes": self.total_late_minutes,
+        }
 
 
 def indicators(eligible: int, lateness: Iterable[int]) -> Indicators:

@@ -1,0 +1,171 @@
+"""From validated referrals and slots to bookings, with reasons.
+
+This is the one allocation code path: ``cosen allocate``, the batch ledger
+and the simulator all call :func:`allocate`. It builds the optimizer's
+problem (:mod:`cosen.allocation.problem`), solves it, and gives every
+eligible referral that is not booked its reason
+(:mod:`cosen.allocation.explain`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+
+from cosen.allocation.explain import unbooked_reason
+from cosen.allocation.problem import build_problem, slot_data, target
+from cosen.allocation.settings import AllocationSettings, Policy
+from cosen.domain import Reason, Referral, Slot
+from cosen.optimizer import (
+    SlotData,
+    Solution,
+    first_come_first_served,
+    solve,
+)
+from cosen.optimizer.engine import fcfs_solution
+
+__all__ = ["Allocation", "Booked", "Unbooked", "allocate"]
+
+
+@dataclass(frozen=True)
+class Booked:
+    """A booked referral: its visit's slots, target and lateness."""
+
+    referral: Referral
+    slots: tuple[Slot, ...]
+    target: datetime
+    late_minutes: int
+
+    @property
+    def start(self) -> datetime:
+        """When the visit starts (its first slot)."""
+        return self.slots[0].start
+
+
+@dataclass(frozen=True)
+class Unbooked:
+    """An eligible referral left without a slot, and why."""
+
+    referral: Referral
+    reason: Reason
+    detail: str
+    target: datetime
+
+
+@dataclass
+class Allocation:
+    """The outcome of one allocation.
+
+    Attributes
+    ----------
+    settings
+        What it was run with.
+    booked, unbooked
+        Every eligible referral is in exactly one of them, by arrival.
+    solution
+        The optimizer's solution (status, tiers, bound, time).
+    baseline_lateness
+        Minutes late (0 when on time) of each referral first come, first
+        served books on the same input: the comparison shown to users.
+        Empty when not computed.
+    """
+
+    settings: AllocationSettings
+    booked: list[Booked]
+    unbooked: list[Unbooked]
+    solution: Solution
+    baseline_lateness: tuple[int, ...] = ()
+
+
+def allocate(
+    referrals: Sequence[Referral],
+    slots: Sequence[Slot],
+    settings: AllocationSettings,
+    declined: Mapping[str, Iterable[str]] | None = None,
+    policy: Policy = Policy.OPTIMIZER,
+    baseline: bool = True,
+    taken: Sequence[Slot] = (),
+) -> Allocation:
+    """Book eligible referrals into free slots.
+
+    Parameters
+    ----------
+    referrals
+        Eligible referrals (checked by the scheme's rules). First come,
+        first served takes them by reception time, in the given order when
+        equal.
+    slots
+        Free slots.
+    settings
+        Allocation time, rules' parameters, solver budget.
+    declined
+        Slot ids each referral's patient declined (never offered again).
+    policy
+        :attr:`Policy.OPTIMIZER` (the lexicographic optimum) or
+        :attr:`Policy.FCFS` (first come, first served, as by hand).
+    baseline
+        Also compute first come, first served for comparison (the
+        simulator, which compares whole runs, skips it).
+    taken
+        Slots booked earlier (batch runs, simulation): never offered, but a
+        referral that could have used one is left unbooked for CAPACITY,
+        not for want of a compatible slot.
+    """
+    referrals = sorted(referrals, key=lambda r: r.received_at)
+    problem = build_problem(referrals, slots, settings, declined)
+    greedy = (
+        first_come_first_served(problem)
+        if baseline or (policy is Policy.FCFS)
+        else {}
+    )
+    if policy is Policy.FCFS:
+        solution = fcfs_solution(problem, greedy)
+    else:
+        solution = solve(problem, settings.solver())
+    slot_by_id = {s.slot_id: s for s in slots}
+    request_by_id = {r.id: r for r in problem.requests}
+
+    @cache
+    def every_slot() -> tuple[SlotData, ...]:
+        return tuple(
+            sorted(
+                (*problem.slots, *map(slot_data, taken)),
+                key=lambda s: s.start,
+            )
+        )
+
+    booked: list[Booked] = []
+    unbooked: list[Unbooked] = []
+    for referral in referrals:
+        request = request_by_id[referral.referral_id]
+        due = target(referral, settings)
+        visit = solution.bookings.get(referral.referral_id)
+        if visit:
+            booked.append(
+                Booked(
+                    referral,
+                    tuple(slot_by_id[s.id] for s in visit),
+                    due,
+                    max(0, visit[0].start - request.target),
+                )
+            )
+            continue
+        reason, detail = unbooked_reason(
+            request,
+            referral,
+            problem,
+            settings,
+            every_slot if taken else None,
+        )
+        unbooked.append(Unbooked(referral, reason, detail, due))
+    lateness = (
+        tuple(
+            max(0, visit[0].start - request_by_id[request_id].target)
+            for request_id, visit in greedy.items()
+        )
+        if baseline
+        else ()
+    )
+    return Allocation(settings, booked, unbooked, solution, lateness)

@@ -1,0 +1,78 @@
+"""The scheme's vocabulary: exams, reasons, referrals, slots, rules, intake.
+
+Cell text becomes typed values in :mod:`cosen.parsing` (French formats).
+
+- :mod:`~cosen.domain.exams`: exams covered, groups of centres;
+- :mod:`~cosen.domain.reasons`: reason codes and their French sentences;
+- :mod:`~cosen.domain.fields`: the field types records are made of;
+- :mod:`~cosen.domain.models`: :class:`Referral` and :class:`Slot`;
+- :mod:`~cosen.domain.columns`: spreadsheet columns and their names;
+- :mod:`~cosen.domain.rules`: eligibility and the duplicate-patient rule;
+- :mod:`~cosen.domain.intake`: checking rows and whole sheets.
+"""
+
+from cosen.domain.columns import REFERRAL_COLUMNS, SLOT_COLUMNS, Column
+from cosen.domain.exams import (
+    Exam,
+    ExamLabelError,
+    Group,
+    exam_from_label,
+    is_complex_label,
+    parse_exams,
+)
+from cosen.domain.fields import Identifier, from_text
+from cosen.domain.intake import (
+    Intake,
+    Notice,
+    Rejection,
+    check_referral,
+    check_referral_rows,
+    check_row,
+    check_slot_rows,
+    preference_notices,
+)
+from cosen.domain.models import Referral, Slot
+from cosen.domain.reasons import Issue, Reason, count_reasons
+from cosen.domain.rules import (
+    ADULT_AGE,
+    CHILD_MIN_AGE,
+    PROMISE_HOURS,
+    SCHEME_RULES,
+    PatientRegister,
+    patient_key,
+    scheme_issues,
+)
+
+__all__ = [
+    "ADULT_AGE",
+    "CHILD_MIN_AGE",
+    "PROMISE_HOURS",
+    "REFERRAL_COLUMNS",
+    "SCHEME_RULES",
+    "SLOT_COLUMNS",
+    "Column",
+    "Exam",
+    "ExamLabelError",
+    "Group",
+    "Identifier",
+    "Intake",
+    "Issue",
+    "Notice",
+    "PatientRegister",
+    "Reason",
+    "Referral",
+    "Rejection",
+    "Slot",
+    "check_referral",
+    "check_referral_rows",
+    "check_row",
+    "check_slot_rows",
+    "count_reasons",
+    "exam_from_label",
+    "from_text",
+    "is_complex_label",
+    "parse_exams",
+    "patient_key",
+    "preference_notices",
+    "scheme_issues",
+]
