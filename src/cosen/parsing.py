@@ -260,7 +260,12 @@ def french_number(value: float, digits: int | None = 1) -> str:
     """
     if not math.isfinite(value):
         return "—"
-    text = f"{value:,g}" if digits is None else f"{value:,.{digits}f}"
+    if digits is not None:
+        text = f"{value:,.{digits}f}"
+    elif float(value).is_integer():
+        text = f"{int(value):,}"
+    else:
+        text = f"{value:,g}"
     return text.replace(",", "\u202f").replace(".", ",")
 
 

@@ -10,7 +10,9 @@ from typing import Any
 
 from cosen.clock import TargetClock
 from cosen.errors import OptionError
+from cosen.limits import LIMITS
 from cosen.optimizer import SolverSettings
+from cosen.parsing import french_number
 
 __all__ = ["AllocationSettings", "Policy"]
 
@@ -47,13 +49,15 @@ class AllocationSettings:
     def __post_init__(self) -> None:
         if self.now.tzinfo is None:
             raise OptionError("heure d'attribution sans fuseau horaire")
-        for name in ("notice_hours", "transport_hours", "max_gap_minutes"):
-            if getattr(self, name) < 0:
-                raise OptionError(f"paramètre {name} négatif")
-        if self.time_limit <= 0:
-            raise OptionError("la limite de temps doit être positive")
-        if self.workers < 1:
-            raise OptionError("au moins un processus de recherche (workers)")
+        for name, (low, high) in LIMITS.items():
+            value = getattr(self, name)
+            # NaN fails every comparison: "not low <= nan" is True.
+            if not low <= value <= high:
+                raise OptionError(
+                    f"paramètre {name} : valeur entre "
+                    f"{french_number(low, None)} et "
+                    f"{french_number(high, None)} attendue"
+                )
 
     @classmethod
     def from_mapping(

@@ -9,10 +9,12 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from cosen.cli.core import (
+    Number,
     allocation_inputs,
     allocation_options,
     command,
     echo_lines,
+    option,
     settings_from_options,
 )
 
@@ -82,10 +84,10 @@ def allocate(
     default="demo-cosen",
     type=click.Path(path_type=Path, file_okay=False),
 )
-@click.option(
+@option(
     "--referrals",
     "count",
-    type=click.IntRange(min=12),
+    type=Number(12, 100_000, "N", integer=True),
     default=40,
     show_default=True,
     help="Nombre de demandes à générer.",

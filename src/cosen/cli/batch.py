@@ -12,25 +12,27 @@ from cosen.cli.core import (
     CONTEXT,
     EXIT_REJECTED,
     FrenchGroup,
+    Number,
     allocation_inputs,
     echo_lines,
+    option,
     parse_now,
     parse_option,
     settings_from_options,
 )
 from cosen.parsing import parse_date
 
-_DB = click.option(
+_DB = option(
     "--db",
+    metavar="FICHIER",
     type=click.Path(path_type=Path, dir_okay=False),
     help="Registre SQLite (par défaut : $COSEN_DB, sinon ./cosen.db).",
 )
-_WAIT = click.option(
+_WAIT = option(
     "--wait",
-    type=click.FloatRange(min=0),
+    type=Number(0, 3600, "SECONDES"),
     default=10.0,
     show_default=True,
-    metavar="SECONDES",
     help="Attente maximale si un autre traitement utilise le registre.",
 )
 
@@ -106,7 +108,7 @@ def run(
 
 @batch.command("answers", context_settings=CONTEXT)
 @click.argument("path", metavar="FICHIER", type=click.Path(path_type=Path))
-@click.option("--now", metavar="DATE_HEURE", help="Heure de l'import.")
+@option("--now", metavar="DATE_HEURE", help="Heure de l'import.")
 @_DB
 @_WAIT
 def answers(path: Path, now: str | None, db: Path | None, wait: float) -> int:
@@ -132,8 +134,8 @@ def answers(path: Path, now: str | None, db: Path | None, wait: float) -> int:
 
 
 @batch.command("status", context_settings=CONTEXT)
-@click.option("--since", metavar="DATE", help="Indicateurs depuis cette date.")
-@click.option("--json", "as_json", is_flag=True, help="Sortie JSON.")
+@option("--since", metavar="DATE", help="Indicateurs depuis cette date.")
+@option("--json", "as_json", is_flag=True, help="Sortie JSON.")
 @_DB
 @_WAIT
 def status(
@@ -182,7 +184,7 @@ def _closed(outcomes: dict[str, int]) -> str:
 
 
 @batch.command("history", context_settings=CONTEXT)
-@click.option("--json", "as_json", is_flag=True, help="Sortie JSON.")
+@option("--json", "as_json", is_flag=True, help="Sortie JSON.")
 @_DB
 @_WAIT
 def history_command(as_json: bool, db: Path | None, wait: float) -> None:
@@ -208,7 +210,7 @@ def history_command(as_json: bool, db: Path | None, wait: float) -> None:
 
 
 @batch.command("purge", context_settings=CONTEXT)
-@click.option("--before", required=True, metavar="DATE",
+@option("--before", required=True, metavar="DATE",
               help="Purge les demandes closes avant cette date.")  # fmt: skip
 @_DB
 @_WAIT
@@ -232,8 +234,11 @@ def purge_command(before: str, db: Path | None, wait: float) -> None:
     metavar="DOSSIER",
     type=click.Path(path_type=Path, file_okay=False),
 )
-@click.option(
-    "--run", "run_id", type=int, help="Passage (défaut : le dernier)."
+@option(
+    "--run",
+    "run_id",
+    type=Number(1, 2**63 - 1, "N", integer=True),
+    help="Passage (défaut : le dernier).",
 )
 @_DB
 @_WAIT

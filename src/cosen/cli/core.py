@@ -8,9 +8,10 @@ spreadsheets) are imported by the commands when they run, so that
 
 from __future__ import annotations
 
+import math
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Final, NoReturn, TypeVar
@@ -19,7 +20,8 @@ import click
 
 from cosen.clock import PARIS, TargetClock
 from cosen.errors import CosenError, OptionError
-from cosen.parsing import CellError, parse_datetime
+from cosen.limits import LIMITS
+from cosen.parsing import CellError, french_number, parse_datetime
 
 if TYPE_CHECKING:
     from cosen.allocation import AllocationSettings
@@ -50,7 +52,8 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 88}
 
 
 class _FrenchFormatter(click.HelpFormatter):
-    _HEADINGS: ClassVar = {"Options": "Options", "Commands": "Commandes"}
+    # French typography: a space before the colon click adds.
+    _HEADINGS: ClassVar = {"Options": "Options ", "Commands": "Commandes "}
 
     def write_usage(
         self, prog: str, args: str = "", prefix: str | None = None
@@ -96,6 +99,10 @@ class FrenchGroup(_FrenchHelp, click.Group):
     context_class = _FrenchContext
     command_class = FrenchCommand
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("subcommand_metavar", "COMMANDE [ARGUMENTS]...")
+        super().__init__(*args, **kwargs)
+
     def main(  # type: ignore[override]
         self, args: Sequence[str] | None = None, **extra: Any
     ) -> NoReturn:
@@ -132,6 +139,146 @@ class FrenchGroup(_FrenchHelp, click.Group):
         return super().resolve_command(ctx, args)
 
 
+class FrenchBadParameter(click.BadParameter):
+    """A bad option value, explained in French by cosen's own types."""
+
+
+class Number(click.ParamType[float, Any]):
+    """A finite number between two bounds, ``2,5`` or ``2.5``.
+
+    Click's own number types accept ``nan`` and ``inf`` and explain their
+    ranges in English (``x>=0``); this one refuses the first and says the
+    second in French, in the help and in the error.
+    """
+
+    name = "nombre"
+
+    def __init__(
+        self,
+        low: float,
+        high: float,
+        metavar: str = "NOMBRE",
+        integer: bool = False,
+    ) -> None:
+        self.low, self.high = low, high
+        self.metavar = metavar
+        self.integer = integer
+
+    def get_metavar(
+        self, param: click.Parameter, ctx: click.Context
+    ) -> str | None:
+        return self.metavar
+
+    def describe(self) -> str:
+        """The accepted range, in French (for the help)."""
+        return (
+            f"de {french_number(self.low, None)} "
+            f"à {french_number(self.high, None)}"
+        )
+
+    def convert(
+        self,
+        value: Any,
+        param: click.Parameter | None,
+        ctx: click.Context | None,
+    ) -> Any:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            number = float(value)
+        else:
+            try:
+                number = float(str(value).strip().replace(",", "."))
+            except ValueError:
+                raise FrenchBadParameter(
+                    "nombre attendu", ctx, param
+                ) from None
+        if not math.isfinite(number):
+            raise FrenchBadParameter("nombre fini attendu", ctx, param)
+        if self.integer and not number.is_integer():
+            raise FrenchBadParameter("nombre entier attendu", ctx, param)
+        if not self.low <= number <= self.high:
+            raise FrenchBadParameter(f"{self.describe()} attendu", ctx, param)
+        return int(number) if self.integer else number
+
+
+class Choice(click.ParamType[str, Any]):
+    """One of a few words, shown in French; English aliases accepted.
+
+    Parameters
+    ----------
+    words
+        French word shown to users -> value the library takes.
+    aliases
+        Other accepted words (English names) -> value.
+    """
+
+    name = "choix"
+
+    def __init__(
+        self, words: Mapping[str, str], aliases: Mapping[str, str] = {}
+    ) -> None:
+        self.words = dict(words)
+        self.accepted = {**self.words, **aliases}
+
+    def get_metavar(
+        self, param: click.Parameter, ctx: click.Context
+    ) -> str | None:
+        return "[" + "|".join(self.words) + "]"
+
+    def word(self, value: str) -> str:
+        """The French word of a value (for the help's default)."""
+        return next((w for w, v in self.words.items() if v == value), value)
+
+    def convert(
+        self,
+        value: Any,
+        param: click.Parameter | None,
+        ctx: click.Context | None,
+    ) -> Any:
+        if value in self.accepted.values():
+            return value
+        found = self.accepted.get(str(value).strip().lower())
+        if found is None:
+            raise FrenchBadParameter(
+                "valeur attendue : " + ", ".join(self.words), ctx, param
+            )
+        return found
+
+
+class FrenchOption(click.Option):
+    """An option whose help says its default and range in French."""
+
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        if self.hidden:
+            return None
+        extra = self.get_help_extra(ctx)
+        items = []
+        if "default" in extra:
+            items.append(f"défaut : {self._default_text()}")
+        if isinstance(self.type, Number):
+            items.append(self.type.describe())
+        if "required" in extra:
+            items.append("obligatoire")
+        text = self.help or ""
+        if items:
+            text = f"{text}  [{' ; '.join(items)}]".strip()
+        return self.get_help_spec(ctx), text
+
+    def _default_text(self) -> str:
+        value = self.default
+        if isinstance(value, bool):
+            return "oui" if value else "non"
+        if isinstance(value, (int, float)):
+            return french_number(value, None)
+        if isinstance(self.type, Choice):
+            return self.type.word(str(value))
+        return str(value)
+
+
+def option(*declarations: str, **attributes: Any) -> Callable[[Any], Any]:
+    """``click.option`` with French help (:class:`FrenchOption`)."""
+    return click.option(*declarations, cls=FrenchOption, **attributes)
+
+
 def fail(message: str, code: int) -> NoReturn:
     click.echo(f"Erreur : {message}", err=True)
     sys.exit(code)
@@ -153,8 +300,17 @@ def _french_usage(error: click.exceptions.ClickException) -> str:
             what = param.human_readable_name
         return f"paramètre obligatoire manquant : {what}. {hint}"
     if isinstance(error, click.exceptions.BadParameter):
-        what = error.param.opts[0] if error.param else "paramètre"
-        return f"valeur invalide pour {what}. {hint}"
+        what = "paramètre"
+        if isinstance(error.param, click.Option):
+            what = error.param.opts[0]
+        elif error.param is not None:
+            what = error.param.human_readable_name
+        why = (
+            f" ({error.message})"
+            if isinstance(error, FrenchBadParameter)
+            else ""
+        )
+        return f"valeur invalide pour {what}{why}. {hint}"
     if isinstance(error, click.exceptions.UsageError):
         return f"commande incorrecte ({error.format_message()}). {hint}"
     return error.format_message()
@@ -179,7 +335,8 @@ def parse_now(text: str | None) -> datetime:
 
 Parsed = TypeVar("Parsed")
 
-_CLOCKS = {"calendrier": "calendar", "jours-ouvres": "working-days"}
+_CLOCKS: Final = {"calendrier": "calendar", "jours-ouvres": "working-days"}
+_CLOCK_ALIASES: Final = {value: value for value in _CLOCKS.values()}
 
 
 def allocation_inputs(function: Any) -> Any:
@@ -192,14 +349,14 @@ def allocation_inputs(function: Any) -> Any:
         click.argument(
             "slots", metavar="CRENEAUX", type=click.Path(path_type=Path)
         ),
-        click.option(
+        option(
             "--out",
             required=True,
             metavar="DOSSIER",
             type=click.Path(path_type=Path, file_okay=False),
             help="Dossier des fichiers produits.",
         ),
-        click.option(
+        option(
             "--json",
             "as_json",
             is_flag=True,
@@ -214,32 +371,37 @@ def allocation_inputs(function: Any) -> Any:
 def allocation_options(function: Any) -> Any:
     """Options shared by ``allocate`` and ``demo``."""
     options = [
-        click.option("--now", metavar="DATE_HEURE",
-                     help="Heure d'attribution (JJ/MM/AAAA HH:MM, heure de "
-                     "Paris). Par défaut : maintenant."),
-        click.option("--time-limit", type=click.FloatRange(min=0.1),
-                     default=30.0, show_default=True, metavar="SECONDES",
-                     help="Temps de calcul maximal."),
-        click.option("--target", "clock",
-                     type=click.Choice([*_CLOCKS, *_CLOCKS.values()]),
-                     default="calendar", show_default=True,
-                     help="Décompte du délai : heures réelles (calendar) "
-                     "ou jours ouvrés d'Alsace-Moselle (working-days)."),
-        click.option("--notice-hours", type=click.FloatRange(min=0),
-                     default=2.0, show_default=True, metavar="HEURES",
-                     help="Préavis minimal avant le rendez-vous."),
-        click.option("--transport-hours", type=click.FloatRange(min=0),
-                     default=24.0, show_default=True, metavar="HEURES",
-                     help="Délai d'organisation du transport médicalisé."),
-        click.option("--max-gap", type=click.IntRange(min=0), default=90,
-                     show_default=True, metavar="MINUTES",
-                     help="Attente maximale entre deux créneaux d'un même "
-                     "déplacement."),
-        click.option("--seed", type=int, default=0, show_default=True,
-                     help="Graine du solveur (résultats reproductibles)."),
+        option("--now", metavar="DATE_HEURE",
+               help="Heure d'attribution (JJ/MM/AAAA HH:MM, heure de "
+               "Paris). Par défaut : maintenant."),
+        option("--time-limit", type=Number(*LIMITS["time_limit"], "SECONDES"),
+               default=30.0, show_default=True,
+               help="Temps de calcul maximal."),
+        option("--target", "clock", type=Choice(_CLOCKS, _CLOCK_ALIASES),
+               default="calendar", show_default=True,
+               help="Décompte du délai : heures réelles (calendrier) ou "
+               "jours ouvrés d'Alsace-Moselle (jours-ouvres)."),
+        option("--notice-hours",
+               type=Number(*LIMITS["notice_hours"], "HEURES"),
+               default=2.0, show_default=True,
+               help="Préavis minimal avant le rendez-vous."),
+        option("--transport-hours",
+               type=Number(*LIMITS["transport_hours"], "HEURES"),
+               default=24.0, show_default=True,
+               help="Délai d'organisation du transport médicalisé."),
+        option("--max-gap",
+               type=Number(*LIMITS["max_gap_minutes"], "MINUTES",
+                           integer=True),
+               default=90, show_default=True,
+               help="Attente maximale entre deux créneaux d'un même "
+               "déplacement."),
+        option("--seed",
+               type=Number(*LIMITS["seed"], "ENTIER", integer=True),
+               default=0, show_default=True,
+               help="Graine du solveur (résultats reproductibles)."),
     ]  # fmt: skip
-    for option in reversed(options):
-        function = option(function)
+    for decorator in reversed(options):
+        function = decorator(function)
     return function
 
 
@@ -259,7 +421,7 @@ def settings_from_options(
         notice_hours=notice_hours,
         transport_hours=transport_hours,
         max_gap_minutes=max_gap,
-        target_clock=TargetClock(_CLOCKS.get(clock, clock)),
+        target_clock=TargetClock(clock),
         time_limit=time_limit,
         seed=seed,
     )

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from cosen.cli.core import EXIT_REJECTED, command, echo_lines
+from cosen.cli.core import EXIT_REJECTED, command, echo_lines, option
 
 __all__ = ["template", "validate"]
 
@@ -26,13 +26,13 @@ def template(folder: Path) -> None:
 @click.argument(
     "referrals", metavar="DEMANDES", type=click.Path(path_type=Path)
 )
-@click.option(
+@option(
     "--slots",
     metavar="CRENEAUX",
     type=click.Path(path_type=Path),
     help="Fichier des créneaux à vérifier aussi.",
 )
-@click.option(
+@option(
     "--out",
     "report",
     metavar="RAPPORT.xlsx",

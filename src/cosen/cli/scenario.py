@@ -15,8 +15,9 @@ from typing import IO, Any, TypeVar
 
 import click
 
-from cosen.cli.core import CONTEXT, FrenchGroup, echo_lines
+from cosen.cli.core import CONTEXT, FrenchGroup, Number, echo_lines, option
 from cosen.errors import OptionError
+from cosen.limits import LIMITS
 
 __all__ = ["scenario"]
 
@@ -61,21 +62,21 @@ def template(path: Path) -> None:
 def _execution_options(function: Command) -> Command:
     """Options shared by ``run`` and ``sweep``."""
     options = [
-        click.option("--out", metavar="DOSSIER",
+        option("--out", metavar="DOSSIER",
                      type=click.Path(path_type=Path, file_okay=False),
                      help="Écrit le classeur et les graphiques dans "
                      "DOSSIER."),
-        click.option("--json", "as_json", is_flag=True,
+        option("--json", "as_json", is_flag=True,
                      help="Affiche les indicateurs en JSON."),
-        click.option("--workers", type=click.IntRange(min=1), metavar="N",
+        option("--workers", type=Number(*LIMITS["workers"], "N", integer=True),
                      help="Processus locaux (par défaut : un par cœur, au "
                      "plus un par réplication)."),
-        click.option("--dask", "dask_address", metavar="ADRESSE",
+        option("--dask", "dask_address", metavar="ADRESSE",
                      help="Calcule les réplications sur un cluster Dask "
                      "distributed existant (ex. tcp://10.0.0.5:8786)."),
     ]  # fmt: skip
-    for option in reversed(options):
-        function = option(function)
+    for decorator in reversed(options):
+        function = decorator(function)
     return function
 
 
@@ -151,7 +152,7 @@ def run(
 
 @scenario.command(context_settings=CONTEXT)
 @click.argument("path", metavar="FICHIER", type=click.Path(path_type=Path))
-@click.option(
+@option(
     "--vary",
     multiple=True,
     required=True,
@@ -159,12 +160,11 @@ def run(
     help="Clé et valeurs à essayer (option répétable : toutes les "
     "combinaisons sont simulées).",
 )
-@click.option(
+@option(
     "--goal",
-    type=click.FloatRange(0, 100),
+    type=Number(0, 100, "POURCENT"),
     default=95.0,
     show_default=True,
-    metavar="POURCENT",
     help="Part des demandes à voir dans le délai.",
 )
 @_execution_options

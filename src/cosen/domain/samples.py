@@ -9,15 +9,24 @@ rejection kind can be mixed in, the way a real day's intake has some.
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, Final
 
 from cosen.clock import PARIS, is_working_day, localize
 from cosen.domain.exams import Exam, Group
+from cosen.domain.intake import check_referral_rows, check_slot_rows
+from cosen.domain.models import Referral, Slot
 from cosen.parsing import words
 
-__all__ = ["CENTERS", "SampleSpec", "sample_referrals", "sample_slots"]
+__all__ = [
+    "CENTERS",
+    "SampleSpec",
+    "sample_records",
+    "sample_referrals",
+    "sample_slots",
+]
 
 Row = dict[str, Any]
 
@@ -196,6 +205,28 @@ def sample_referrals(spec: SampleSpec) -> list[Row]:
     for number, row in enumerate(rows, start=1):
         row["referral_id"] = f"D{number:05d}"
     return rows
+
+
+def sample_records(spec: SampleSpec) -> tuple[list[Referral], list[Slot]]:
+    """The eligible referrals and valid slots of ``spec``, checked by the
+    scheme's rules from text cells, as a coordinator's sheets would be
+    (benchmarks and tests; ``bad_rows`` should be 0)."""
+    referrals = check_referral_rows(_as_text(sample_referrals(spec)))
+    slots = check_slot_rows(_as_text(sample_slots(spec)))
+    return referrals.accepted, slots.accepted
+
+
+def _as_text(rows: Iterable[Row]) -> Iterator[tuple[int, dict[str, str]]]:
+    for number, row in enumerate(rows, start=2):
+        yield (
+            number,
+            {
+                key: ("oui" if value else "non")
+                if isinstance(value, bool)
+                else str(value)
+                for key, value in row.items()
+            },
+        )
 
 
 def _working_days(first: date, count: int) -> list[date]:

@@ -15,11 +15,7 @@ from cosen.domain import (
     check_referral,
     check_referral_rows,
     check_slot_rows,
-    exam_from_label,
-    is_complex_label,
-    parse_exams,
 )
-from cosen.parsing import CellError
 from tests.factories import referral_row, slot_row
 
 
@@ -213,44 +209,6 @@ def test_rejected_earlier_row_does_not_make_a_resubmission_a_duplicate() -> (
     ]
     intake = check_referral_rows(rows)
     assert [r.referral_id for r in intake.accepted] == ["D2"]
-
-
-@pytest.mark.parametrize(
-    "label, exam",
-    [
-        ("SCANNER", Exam.SCANNER),
-        ("TDM thoracique", Exam.SCANNER),
-        ("Tomodensitométrie", Exam.SCANNER),
-        ("Radiographie standard", Exam.RADIO),
-        ("radio du genou", Exam.RADIO),
-        ("ECHO_ABDO", Exam.ECHO_ABDO),
-        ("Échographie abdomino-pelvienne", Exam.ECHO_ABDO),
-        ("Echographie ostéo-articulaire", Exam.ECHO_MSK),
-        ("Echographie musculosquelettique", Exam.ECHO_MSK),
-        ("échographie thyroïdienne", Exam.ECHO_THYRO),
-        ("Echographie cervicale", Exam.ECHO_THYRO),
-        ("Mammographie", Exam.MAMMO),
-        ("Echographie du sein", Exam.ECHO_SEIN),
-        ("ECHO_SEIN", Exam.ECHO_SEIN),
-    ],
-)
-def test_exam_labels(label: str, exam: Exam) -> None:
-    assert not is_complex_label(label)
-    assert exam_from_label(label) == exam
-
-
-@pytest.mark.parametrize(
-    "label", ["IRM", "TEP-scan", "PET scan", "Scintigraphie osseuse",
-              "Arthroscanner", "Radiologie interventionnelle"]
-)  # fmt: skip
-def test_complex_labels(label: str) -> None:
-    assert is_complex_label(label)
-
-
-def test_plain_ultrasound_is_not_guessed() -> None:
-    assert exam_from_label("Échographie") is None
-    with pytest.raises(CellError):
-        parse_exams(" + ", "+")
 
 
 def test_slot_rows_checks() -> None:

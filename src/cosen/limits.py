@@ -1,0 +1,23 @@
+"""Bounds of every numeric setting a user can type.
+
+The command line, scenario files and the desk all check a setting against
+the same bounds, kept here, in a module light enough for ``cosen --help``
+to import. Anything outside them is a typo, not a plan: a notice of a
+year, a gap of a week, ``nan``.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+__all__ = ["LIMITS"]
+
+LIMITS: Final[dict[str, tuple[float, float]]] = {
+    "notice_hours": (0, 168),
+    "transport_hours": (0, 720),
+    "max_gap_minutes": (0, 720),
+    "time_limit": (0.1, 3600),
+    "seed": (0, 2**31 - 1),
+    "workers": (1, 64),
+}
+"""Setting name -> (least, greatest) value accepted."""
