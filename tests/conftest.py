@@ -4,15 +4,19 @@
   PyJobShop's ``Model`` builds instances, for tiny cases whose optimum one
   can reason about;
 - ``sample_problem``: realistic problems of any size from
-  :mod:`cosen.domain.samples`, through the scheme's rules.
+  :mod:`cosen.domain.samples`, through the scheme's rules;
+- ``ledger_target``: an empty ledger on each backend, an SQLite file and a
+  PostgreSQL schema (skipped, with the reason, where no PostgreSQL server
+  can be started: :mod:`tests.postgres`); ``ledger`` opens it.
 
 Rows and files as a coordinator writes them are in :mod:`tests.factories`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,7 +24,9 @@ import pytest
 from cosen.allocation import AllocationSettings, build_problem
 from cosen.clock import PARIS
 from cosen.domain.samples import SampleSpec, sample_records
+from cosen.ledger import Database
 from cosen.optimizer import DEFAULT_MAX_GAP, Problem, Request, SlotData
+from tests import postgres
 
 SAMPLE_NOW = datetime(2026, 11, 27, 10, 0, tzinfo=PARIS)
 DAY = 24 * 60
@@ -111,3 +117,31 @@ def sample_problem() -> Callable[..., Problem]:
         )
 
     return build
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[postgres.Server | str]:
+    """A PostgreSQL server for the session, or why there is none."""
+    with postgres.start() as server:
+        yield server
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def ledger_target(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    postgres_server: postgres.Server | str,
+) -> str | Path:
+    """An empty ledger's address: an SQLite file, or a PostgreSQL URL on a
+    schema of its own."""
+    if request.param == "sqlite":
+        return tmp_path / "cosen.db"
+    if isinstance(postgres_server, str):
+        pytest.skip(postgres_server)
+    return postgres_server.schema_url()
+
+
+@pytest.fixture
+def ledger(ledger_target: str | Path) -> Iterator[Database]:
+    with Database(ledger_target) as database:
+        yield database

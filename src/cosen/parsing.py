@@ -22,6 +22,7 @@ from cosen.clock import PARIS, localize
 
 __all__ = [
     "CellError",
+    "french_datetime",
     "french_duration",
     "french_number",
     "normalize_key",
@@ -280,6 +281,13 @@ def french_duration(minutes: float) -> str:
         return f"{days} j {rest // 60} h" if rest >= 60 else f"{days} j"
     hours, rest = divmod(total, 60)
     return f"{hours} h {rest:02d}" if rest else f"{hours} h"
+
+
+def french_datetime(moment: datetime) -> str:
+    """A moment as French people write it, in Paris time:
+    ``27/11/2026 à 10h05``."""
+    local = moment.astimezone(PARIS)
+    return f"{local:%d/%m/%Y} à {local.hour}h{local.minute:02d}"
 
 
 def national_phone(e164: str) -> str:

@@ -9,8 +9,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from cosen.cli import cli
-from tests.factories import referral_row, slot_row
-from tests.ledger.helpers import answer_file, referral_file, slot_file
+from tests.factories import referral_file, referral_row, slot_file, slot_row
+from tests.ledger.helpers import answer_file
 
 NOW = "27/11/2026 10:00"
 
@@ -36,13 +36,17 @@ def test_run_then_the_same_run_again(tmp_path: Path) -> None:
     first = run("batch", "run", referrals, slots, "--out", tmp_path / "p1",
                 "--db", db, "--now", NOW)  # fmt: skip
     assert first.exit_code == 0, first.output
-    assert first.stdout.startswith("Passage n° 1 : demandes nouvelles 2, ")
-    assert "rejetées 1" in first.stdout
+    assert first.stdout.startswith(
+        "Passage n° 1 — demandes lues : 3 (nouvelles 2, déjà au registre 0, "
+        "modifiées 0, en conflit 0, rejetées 1) ; créneaux lus : 1 "
+        "(nouveaux 1, rejetés 0).\nDemandes en attente d'un créneau : 2.\n"
+    )
     assert (tmp_path / "p1" / "liste-complete" / "MIM-1.xlsx").is_file()
     second = run("batch", "run", referrals, slots, "--out", tmp_path / "p2",
                  "--db", db, "--now", NOW, "--json")  # fmt: skip
     payload = json.loads(second.stdout)
     assert payload["run"] == 2 and payload["booked"] == []
+    assert payload["kpi"]["received"] == 3
     assert payload["counts"]["referrals_unchanged"] == 2
     assert payload["unbooked"] == [
         {"referral_id": "D2", "reason": "CAPACITY", "detail": ""}
@@ -66,10 +70,20 @@ def test_answers_status_history_export_purge(tmp_path: Path) -> None:
     assert found["states"] == {
         "pending": 1, "booked": 0, "confirmed": 0, "closed": 1
     }  # fmt: skip
+    assert [w["referral_id"] for w in found["waiting"]] == ["D2"]
+    assert found["waiting"][0]["reason"] == "CAPACITY"
     text = run("batch", "status", "--db", db).stdout
     assert text.startswith("Demandes : en attente 1, attribuées 0, ")
+    assert (
+        "En attente d'un créneau (1) :\n  D2 — reçue le 26/11/2026 à 9h30"
+        in text
+    )
     listing = run("batch", "history", "--db", db)
-    assert listing.stdout.startswith("n° 1 — 2026-11-27T10:00:00+01:00 — ")
+    assert listing.stdout == (
+        "n° 1 — attribution du 27/11/2026 à 10h00 — demandes.xlsx, "
+        "creneaux.xlsx — lues 3, attribuées 1, sans créneau 1 — solution "
+        "optimale\n"
+    )
     again = run("batch", "export", tmp_path / "refait", "--db", db)
     assert again.exit_code == 0
     assert (tmp_path / "refait" / "synthese.xlsx").is_file()
@@ -100,8 +114,23 @@ def test_environment_variable_names_the_ledger(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("COSEN_DB", str(tmp_path / "env.db"))
-    assert run("batch", "history").stdout == "Aucun passage au registre.\n"
+    referrals, slots = files(tmp_path)
+    result = run("batch", "run", referrals, slots, "--out", tmp_path / "p",
+                 "--now", NOW)  # fmt: skip
+    assert result.exit_code == 0, result.output
     assert (tmp_path / "env.db").is_file()
+    assert run("batch", "history").stdout.startswith("n° 1 — ")
+
+
+@pytest.mark.parametrize("command", ["status", "history"])
+def test_a_missing_ledger_is_named_and_not_created(
+    tmp_path: Path, command: str
+) -> None:
+    db = tmp_path / "absent.db"
+    result = run("batch", command, "--db", db)
+    assert result.exit_code == 2
+    assert result.stderr == f"Erreur : registre introuvable : {db}\n"
+    assert not db.exists()
 
 
 def test_a_bad_option_creates_no_ledger(tmp_path: Path) -> None:

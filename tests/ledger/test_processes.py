@@ -1,29 +1,36 @@
-"""Real processes on one ledger: killed at random, or two at once."""
+"""Real processes on one ledger, on every backend: killed at random, two
+at once, one that cannot wait.
+
+The kill loop runs ``COSEN_TEST_KILLS`` kills (4 by default, so that
+``make test`` stays quick; ``.ci/run`` runs the full loop).
+"""
 
 from __future__ import annotations
 
 import os
 import random
-import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.factories import referral_row, slot_row
-from tests.ledger.helpers import dump, referral_file, slot_file
+from cosen.ledger import Database
+from tests.factories import referral_file, referral_row, slot_file, slot_row
+from tests.ledger.helpers import dump
+from tests.postgres import Server
 
 pytestmark = pytest.mark.slow
 
 NOW = "27/11/2026 10:00"
+KILLS = int(os.environ.get("COSEN_TEST_KILLS", "4"))
 
 
 def command(
-    db: Path, referrals: Path, slots: Path, out: Path, wait: float = 10
+    db: str | Path, referrals: Path, slots: Path, out: Path, wait: float = 10
 ) -> list[str]:
     return [
         sys.executable, "-m", "cosen", "batch", "run", str(referrals),
@@ -51,49 +58,69 @@ def inputs(folder: Path, step: int) -> tuple[Path, Path]:
     )
 
 
-def check_invariants(db: Path) -> None:
-    with sqlite3.connect(db) as connection:
-        assert connection.execute("PRAGMA integrity_check").fetchone() == (
-            "ok",
+def state(target: str | Path) -> dict[str, list[tuple[object, ...]]]:
+    with Database(target) as ledger:
+        return dump(ledger)
+
+
+def check_invariants(target: str | Path) -> None:
+    with Database(target) as ledger:
+        run = ledger.backend.execute
+        if isinstance(target, Path):
+            assert run("PRAGMA integrity_check") == [("ok",)]
+        assert run("SELECT count(*) FROM runs WHERE status = 'RUNNING'") == [
+            (0,)
+        ]
+        assert (
+            run(
+                "SELECT slot_id FROM bookings WHERE active = 1 "
+                "GROUP BY slot_id HAVING count(*) > 1"
+            )
+            == []
         )
-        assert connection.execute(
-            "SELECT count(*) FROM runs WHERE status = 'RUNNING'"
-        ).fetchone() == (0,)
-        doubled = connection.execute(
-            "SELECT slot_id FROM bookings WHERE active = 1 "
-            "GROUP BY slot_id HAVING count(*) > 1"
-        ).fetchall()
-        assert doubled == []
-        booked_without_slot = connection.execute(
-            "SELECT referral_id FROM referrals WHERE state IN "
-            "('booked', 'confirmed') AND referral_id NOT IN "
-            "(SELECT referral_id FROM bookings WHERE active = 1)"
-        ).fetchall()
-        assert booked_without_slot == []
+        assert (
+            run(
+                "SELECT referral_id FROM referrals WHERE state IN "
+                "('booked', 'confirmed') AND referral_id NOT IN "
+                "(SELECT referral_id FROM bookings WHERE active = 1)"
+            )
+            == []
+        )
 
 
-def test_killed_runs_leave_the_ledger_before_or_after(tmp_path: Path) -> None:
-    """At least 20 runs, each killed at a random moment: the ledger is
-    then exactly as before the run or as a complete run leaves it, and
-    the next run completes."""
+def shadow_of(
+    ledger_target: str | Path, postgres_server: Server | str
+) -> str | Path:
+    """A second, empty ledger on the same backend."""
+    if isinstance(ledger_target, Path):
+        return ledger_target.with_name("reference.db")
+    assert isinstance(postgres_server, Server)
+    return postgres_server.schema_url()
+
+
+def test_killed_runs_leave_the_ledger_before_or_after(
+    tmp_path: Path, ledger_target: str | Path, postgres_server: Server | str
+) -> None:
+    """Runs killed at random moments: the ledger is then exactly as
+    before the run or as a complete run leaves it (a reference ledger,
+    given the same runs uninterrupted, says which), and the next run
+    completes."""
     rng = random.Random(20261127)
-    db = tmp_path / "cosen.db"
+    db, reference = ledger_target, shadow_of(ledger_target, postgres_server)
+    first = inputs(tmp_path, 0)
     started = time.monotonic()
-    subprocess.run(
-        command(db, *inputs(tmp_path, 0), tmp_path / "o0"), check=True
-    )
+    subprocess.run(command(db, *first, tmp_path / "o0"), check=True)
     duration = time.monotonic() - started
+    subprocess.run(command(reference, *first, tmp_path / "r0"), check=True)
     outcomes = {"before": 0, "after": 0}
-    for step in range(1, 21):
+    for step in range(1, KILLS + 1):
         referrals, slots = inputs(tmp_path, step)
-        before = dump(db)
-        reference = tmp_path / "reference.db"
-        shutil.copy(db, reference)
+        before = state(db)
+        assert state(reference) == before
         subprocess.run(
             command(reference, referrals, slots, tmp_path / "ref"), check=True
         )
-        after = dump(reference)
-        reference.unlink()
+        after = state(reference)
         process = subprocess.Popen(
             command(db, referrals, slots, tmp_path / f"o{step}"),
             stdout=subprocess.DEVNULL,
@@ -102,73 +129,91 @@ def test_killed_runs_leave_the_ledger_before_or_after(tmp_path: Path) -> None:
         time.sleep(rng.uniform(0.3, 1.1) * duration)
         process.send_signal(signal.SIGKILL)
         process.wait()
-        state = dump(db)
-        assert state in (before, after), (
+        found = state(db)
+        assert found in (before, after), (
             f"run {step}: neither before nor after"
         )
-        outcomes["before" if state == before else "after"] += 1
+        outcomes["before" if found == before else "after"] += 1
         check_invariants(db)
-        if state == before:  # the next run completes what was cut
+        if found == before:  # the next run completes what was cut
             subprocess.run(
                 command(db, referrals, slots, tmp_path / f"o{step}"),
                 check=True,
             )
-            assert dump(db) == after
-    # The random moments hit both sides of the commit.
-    assert outcomes["before"] > 0 and outcomes["after"] > 0, outcomes
+            assert state(db) == after
+    if KILLS >= 10:  # the random moments hit both sides of the commit
+        assert outcomes["before"] > 0 and outcomes["after"] > 0, outcomes
 
 
-def test_two_runs_at_once_never_double_book(tmp_path: Path) -> None:
+def test_two_runs_at_once_never_double_book(
+    tmp_path: Path, ledger_target: str | Path
+) -> None:
     """Both processes compete for the same slots: one runs after the
     other, each books what is left, no slot twice."""
-    db = tmp_path / "cosen.db"
     first = inputs(tmp_path, 4)
     second_referrals = referral_file(
         tmp_path / "autres.xlsx",
         [referral_row(referral_id=f"E{i}", birth_name=f"Autre{i}",
                       exams=("RADIO", "SCANNER")[i % 2]) for i in range(15)],
     )  # fmt: skip
+    # The schema exists before the race, as a ledger in use would.
+    Database(ledger_target).close()
     processes = [
         subprocess.Popen(
-            command(db, *first, tmp_path / "oa"), stderr=subprocess.PIPE
+            command(ledger_target, *first, tmp_path / "oa"),
+            stderr=subprocess.PIPE,
         ),
         subprocess.Popen(
-            command(db, second_referrals, first[1], tmp_path / "ob"),
+            command(
+                ledger_target, second_referrals, first[1], tmp_path / "ob"
+            ),
             stderr=subprocess.PIPE,
         ),
     ]
     codes = [p.wait(timeout=120) for p in processes]
     assert codes == [0, 0]
-    check_invariants(db)
-    with sqlite3.connect(db) as connection:
-        assert connection.execute("SELECT count(*) FROM runs").fetchone() == (
-            2,
-        )
-        booked = connection.execute(
-            "SELECT count(*) FROM bookings WHERE active = 1"
-        ).fetchone()[0]
-        slots = connection.execute("SELECT count(*) FROM slots").fetchone()[0]
-    assert booked == slots == 10  # every slot booked once, none twice
+    check_invariants(ledger_target)
+    with Database(ledger_target) as ledger:
+        run = ledger.backend.execute
+        assert run("SELECT count(*) FROM runs") == [(2,)]
+        booked = run("SELECT count(*) FROM bookings WHERE active = 1")
+        slots = run("SELECT count(*) FROM slots")
+    assert booked == slots == [(10,)]  # every slot booked once, none twice
 
 
-def test_a_run_that_cannot_wait_stops_in_french(tmp_path: Path) -> None:
-    db = tmp_path / "cosen.db"
+def test_a_run_that_cannot_wait_stops_in_french(
+    tmp_path: Path, ledger_target: str | Path
+) -> None:
     referrals, slots = inputs(tmp_path, 0)
-    subprocess.run(command(db, referrals, slots, tmp_path / "o"), check=True)
-    holder = sqlite3.connect(db, isolation_level=None)
-    holder.execute("BEGIN IMMEDIATE")
+    subprocess.run(
+        command(ledger_target, referrals, slots, tmp_path / "o"), check=True
+    )
+    holding, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with Database(ledger_target) as holder, holder.write():
+            holding.set()
+            release.wait(60)
+
+    thread = threading.Thread(target=hold)
+    thread.start()
     try:
+        assert holding.wait(10)
         result = subprocess.run(
-            command(db, referrals, slots, tmp_path / "o2", wait=0.5),
+            command(
+                ledger_target, referrals, slots, tmp_path / "o2", wait=0.5
+            ),
             capture_output=True,
             text=True,
             env={**os.environ, "COSEN_DEBUG": ""},
         )
     finally:
-        holder.execute("ROLLBACK")
-        holder.close()
+        release.set()
+        thread.join()
     assert result.returncode == 2
-    assert result.stderr.strip() == (
-        "Erreur : le registre « cosen.db » est utilisé par un autre "
-        "traitement depuis plus de 0,5 s : réessayer plus tard."
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("Erreur : le registre ")
+    assert line.endswith(
+        " est utilisé par un autre traitement depuis plus de 0,5 s : "
+        "réessayer plus tard."
     )

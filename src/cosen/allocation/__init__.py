@@ -10,7 +10,14 @@
 - :mod:`~cosen.allocation.summary`: the terminal summary and the JSON.
 """
 
-from cosen.allocation.booking import Allocation, Booked, Unbooked, allocate
+from cosen.allocation.booking import (
+    Allocation,
+    Booked,
+    Outcome,
+    SolverOutcome,
+    Unbooked,
+    allocate,
+)
 from cosen.allocation.indicators import (
     Indicators,
     allocation_indicators,
@@ -31,7 +38,9 @@ __all__ = [
     "AllocationSettings",
     "Booked",
     "Indicators",
+    "Outcome",
     "Policy",
+    "SolverOutcome",
     "Unbooked",
     "allocate",
     "allocation_indicators",

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
+from typing import Protocol
 
 from cosen.allocation.explain import unbooked_reason
 from cosen.allocation.problem import build_problem, slot_data, target
@@ -21,12 +22,21 @@ from cosen.domain import Reason, Referral, Slot
 from cosen.optimizer import (
     SlotData,
     Solution,
+    Status,
+    Tiers,
     first_come_first_served,
     solve,
 )
 from cosen.optimizer.engine import fcfs_solution
 
-__all__ = ["Allocation", "Booked", "Unbooked", "allocate"]
+__all__ = [
+    "Allocation",
+    "Booked",
+    "Outcome",
+    "SolverOutcome",
+    "Unbooked",
+    "allocate",
+]
 
 
 @dataclass(frozen=True)
@@ -77,6 +87,40 @@ class Allocation:
     unbooked: list[Unbooked]
     solution: Solution
     baseline_lateness: tuple[int, ...] = ()
+
+
+class SolverOutcome(Protocol):
+    """What a solve reached, as exports and summaries read it: a fresh
+    :class:`~cosen.optimizer.Solution` or a run the ledger recorded."""
+
+    @property
+    def status(self) -> Status: ...
+    @property
+    def tiers(self) -> Tiers: ...
+    @property
+    def bound(self) -> Tiers: ...
+    @property
+    def gap(self) -> Tiers: ...
+    @property
+    def seconds(self) -> float: ...
+    @property
+    def methods(self) -> dict[str, int]: ...
+
+
+class Outcome(Protocol):
+    """An allocation's outcome, as exports and indicators read it: a fresh
+    :class:`Allocation` or a run the ledger recorded."""
+
+    @property
+    def settings(self) -> AllocationSettings: ...
+    @property
+    def booked(self) -> Sequence[Booked]: ...
+    @property
+    def unbooked(self) -> Sequence[Unbooked]: ...
+    @property
+    def solution(self) -> SolverOutcome: ...
+    @property
+    def baseline_lateness(self) -> Sequence[int]: ...
 
 
 def allocate(

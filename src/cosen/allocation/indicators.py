@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from cosen.allocation.booking import Allocation, Booked, Unbooked
+from cosen.allocation.booking import Booked, Outcome, Unbooked
 
 __all__ = [
     "Indicators",
@@ -78,7 +78,7 @@ def indicators(eligible: int, lateness: Iterable[int]) -> Indicators:
     )
 
 
-def allocation_indicators(allocation: Allocation) -> Indicators:
+def allocation_indicators(allocation: Outcome) -> Indicators:
     """Indicators of the optimizer's bookings."""
     return indicators(
         len(allocation.booked) + len(allocation.unbooked),
@@ -86,7 +86,7 @@ def allocation_indicators(allocation: Allocation) -> Indicators:
     )
 
 
-def baseline_indicators(allocation: Allocation) -> Indicators:
+def baseline_indicators(allocation: Outcome) -> Indicators:
     """Indicators first come, first served reaches on the same input."""
     return indicators(
         len(allocation.booked) + len(allocation.unbooked),
@@ -95,7 +95,7 @@ def baseline_indicators(allocation: Allocation) -> Indicators:
 
 
 def breakdown(
-    allocation: Allocation, key: Callable[[Booked | Unbooked], str | None]
+    allocation: Outcome, key: Callable[[Booked | Unbooked], str | None]
 ) -> dict[str, Indicators]:
     """Indicators per value of ``key`` (``None``: not counted).
 

@@ -8,19 +8,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from cosen.allocation.booking import Allocation
+from cosen.allocation.booking import Outcome
 from cosen.allocation.indicators import (
     allocation_indicators,
     baseline_indicators,
 )
 from cosen.domain import Rejection, count_reasons
-from cosen.parsing import french_number
+from cosen.parsing import french_duration, french_number
 
-__all__ = ["allocation_json", "summary_lines"]
+__all__ = ["allocation_json", "allocation_lines", "summary_lines"]
 
 
 def allocation_json(
-    allocation: Allocation, rejections: Sequence[Rejection], received: int
+    allocation: Outcome, rejections: Sequence[Rejection], received: int
 ) -> dict[str, Any]:
     """The contract's JSON object, with a few extra keys.
 
@@ -79,9 +79,21 @@ def allocation_json(
 
 
 def summary_lines(
-    allocation: Allocation, rejections: Sequence[Rejection], received: int
+    allocation: Outcome, rejections: Sequence[Rejection], received: int
 ) -> list[str]:
-    """A short French summary for the coordinator's terminal."""
+    """A short French summary of one allocation from one file of
+    referrals, for the coordinator's terminal."""
+    eligible = len(allocation.booked) + len(allocation.unbooked)
+    return [
+        f"Demandes reçues : {received} ; recevables : {eligible} ; "
+        f"rejetées : {len(rejections)}.",
+        *allocation_lines(allocation),
+    ]
+
+
+def allocation_lines(allocation: Outcome) -> list[str]:
+    """What an allocation booked, beside first come, first served, and why
+    the others wait (French, no personal data)."""
     found = allocation_indicators(allocation)
     baseline = baseline_indicators(allocation)
     solution = allocation.solution
@@ -90,15 +102,22 @@ def summary_lines(
         "FEASIBLE": "réalisable, non prouvée optimale (limite de temps)",
     }[solution.status.value]
     lines = [
-        f"Demandes reçues : {received} ; recevables : {found.eligible} ; "
-        f"rejetées : {len(rejections)}.",
         f"Rendez-vous attribués : {found.booked} dont {found.within_target} "
-        f"dans le délai souhaité et {found.late} en retard "
-        f"(retard moyen {french_number(found.mean_late_hours)} h, "
-        f"maximal {french_number(found.max_late_hours)} h).",
+        f"dans le délai souhaité et {found.late} en retard"
+        + (
+            f" (retard moyen {french_duration(found.mean_late_hours * 60)}, "
+            f"maximal {french_duration(found.max_late_minutes)})."
+            if found.late
+            else "."
+        ),
         f"Premier arrivé, premier servi aurait donné : {baseline.booked} "
         f"rendez-vous dont {baseline.within_target} dans le délai.",
-        f"Solution {status}, calculée en {french_number(solution.seconds)} s.",
+        f"Solution {status}, calculée en "
+        + (
+            f"{french_number(solution.seconds)} s."
+            if solution.seconds >= 0.1
+            else "moins de 0,1 s."
+        ),
     ]
     counts = count_reasons((u.reason,) for u in allocation.unbooked)
     lines.extend(

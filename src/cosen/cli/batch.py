@@ -20,13 +20,13 @@ from cosen.cli.core import (
     parse_option,
     settings_from_options,
 )
-from cosen.parsing import parse_date
+from cosen.parsing import french_datetime, french_duration, parse_date
 
 _DB = option(
     "--db",
-    metavar="FICHIER",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Registre SQLite (par défaut : $COSEN_DB, sinon ./cosen.db).",
+    metavar="REGISTRE",
+    help="Registre : fichier SQLite ou adresse postgresql://… (par défaut "
+    ": $COSEN_DB, sinon ./cosen.db).",
 )
 _WAIT = option(
     "--wait",
@@ -37,10 +37,11 @@ _WAIT = option(
 )
 
 
-def _open(db: Path | None, wait: float) -> Any:
-    from cosen.ledger.store import Ledger, ledger_path
+def _open(db: str | None, wait: float, create: bool = False) -> Any:
+    """The ledger; only ``batch run`` creates a missing one."""
+    from cosen.ledger import Database, ledger_target
 
-    return Ledger(ledger_path(db), wait)
+    return Database(ledger_target(db), wait, create=create)
 
 
 @click.group(cls=FrenchGroup, context_settings=CONTEXT)
@@ -58,7 +59,7 @@ def run(
     slots: Path,
     out: Path,
     as_json: bool,
-    db: Path | None,
+    db: str | None,
     wait: float,
     **options: Any,
 ) -> None:
@@ -70,39 +71,40 @@ def run(
     prescripteurs, la liste complète par centre (liste-complete/) et les
     rendez-vous libérés depuis le passage précédent (liberes/).
     """
-    from cosen.allocation.summary import allocation_json, summary_lines
-    from cosen.ledger.batch import export_run, run_batch
+    from cosen.allocation.summary import allocation_json, allocation_lines
+    from cosen.ledger.exports import export_run
+    from cosen.ledger.runs import run_batch
 
     settings = settings_from_options(**options)
-    with _open(db, wait) as ledger:
+    with _open(db, wait, create=True) as ledger:
         report = run_batch(ledger, referrals, slots, settings)
         export_run(ledger, out, report.run_id)
-    counts = report.counts
+    imported = report.imported
     if as_json:
         payload = allocation_json(
-            report.allocation, report.rejections, counts["received"]
+            report.allocation, imported.rejections, imported.received
         )
         payload["run"] = report.run_id
-        payload["counts"] = counts
+        payload["counts"] = report.counts()
         payload["notes"] = [
-            {"kind": k, "id": i, "note": n} for k, i, n in report.notes
+            {"kind": k, "id": i, "note": n} for k, i, n in imported.notes
         ]
         click.echo(json.dumps(payload, ensure_ascii=False))
         return
+    rows, slot_rows = imported.referrals, imported.slots
     click.echo(
-        f"Passage n° {report.run_id} : demandes nouvelles "
-        f"{counts.get('referrals_new', 0)}, modifiées "
-        f"{counts.get('referrals_updated', 0)}, inchangées "
-        f"{counts.get('referrals_unchanged', 0)}, en conflit "
-        f"{counts.get('referrals_conflict', 0)}, rejetées "
-        f"{counts.get('rejected', 0)} ; créneaux nouveaux "
-        f"{counts.get('slots_new', 0)}."
+        f"Passage n° {report.run_id} — demandes lues : {imported.received} "
+        f"(nouvelles {rows['new']}, déjà au registre {rows['unchanged']}, "
+        f"modifiées {rows['updated']}, en conflit {rows['conflict']}, "
+        f"rejetées {rows['rejected']}) ; créneaux lus : "
+        f"{sum(slot_rows.values())} (nouveaux {slot_rows['new']}, "
+        f"rejetés {slot_rows['rejected']})."
     )
-    for _, record_id, note in report.notes:
+    for _, record_id, note in imported.notes:
         click.echo(f"  ! {record_id} : {note}")
-    echo_lines(
-        summary_lines(report.allocation, report.rejections, counts["received"])
-    )
+    waiting = len(report.allocation.booked) + len(report.allocation.unbooked)
+    click.echo(f"Demandes en attente d'un créneau : {waiting}.")
+    echo_lines(allocation_lines(report.allocation))
     click.echo(f"Fichiers écrits dans {out}/.")
 
 
@@ -111,7 +113,7 @@ def run(
 @option("--now", metavar="DATE_HEURE", help="Heure de l'import.")
 @_DB
 @_WAIT
-def answers(path: Path, now: str | None, db: Path | None, wait: float) -> int:
+def answers(path: Path, now: str | None, db: str | None, wait: float) -> int:
     """Importe les réponses : confirme, refuse, annule, absent, realise.
 
     Une ligne par demande (colonnes id_demande et reponse). Les lignes
@@ -120,12 +122,15 @@ def answers(path: Path, now: str | None, db: Path | None, wait: float) -> int:
     sont rejetées.
     """
     from cosen.io.report import rejection_cells
-    from cosen.ledger.batch import apply_answers
+    from cosen.ledger.answers import apply_answers
 
     moment = parse_now(now)
     with _open(db, wait) as ledger:
         report = apply_answers(ledger, path, moment)
-    applied = ", ".join(f"{k} {v}" for k, v in sorted(report.applied.items()))
+    applied = ", ".join(
+        f"{kind.value} {count}"
+        for kind, count in sorted(report.applied.items())
+    )
     click.echo(f"Réponses appliquées : {applied or 'aucune'}.")
     for rejection in report.rejections:
         row, record_id, _, reasons, _ = rejection_cells(rejection)
@@ -139,10 +144,11 @@ def answers(path: Path, now: str | None, db: Path | None, wait: float) -> int:
 @_DB
 @_WAIT
 def status(
-    since: str | None, as_json: bool, db: Path | None, wait: float
+    since: str | None, as_json: bool, db: str | None, wait: float
 ) -> None:
-    """Demandes en attente, attribuées, confirmées, closes ; indicateurs."""
-    from cosen.ledger.batch import ledger_status
+    """Demandes en attente, attribuées, confirmées, closes ; indicateurs ;
+    qui attend un créneau, depuis quand et pourquoi."""
+    from cosen.ledger.reports import ledger_status
 
     day = parse_option(parse_date, since, "--since") if since else None
     with _open(db, wait) as ledger:
@@ -167,6 +173,38 @@ def status(
         f"Rendez-vous attribués{when} : {kpi['booked']}, dont "
         f"{kpi['within_target']} dans le délai et {kpi['late']} en retard."
     )
+    echo_lines(_waiting_lines(found["waiting"], parse_now(None)))
+
+
+def _waiting_lines(waiting: list[dict[str, Any]], now: Any) -> list[str]:
+    """Who waits for a slot: id, reception, how long, why (French)."""
+    from datetime import datetime
+
+    from cosen.domain import Reason
+
+    if not waiting:
+        return ["Aucune demande en attente d'un créneau."]
+    lines = [f"En attente d'un créneau ({len(waiting)}) :"]
+    for item in waiting[:_LISTED]:
+        received = datetime.fromisoformat(item["received_at"])
+        why = (
+            Reason(item["reason"]).sentence
+            if item["reason"]
+            else "pas encore passée dans une attribution"
+        )
+        if item["detail"]:
+            why += f" ({item['detail']})"
+        waited = french_duration((now - received).total_seconds() / 60)
+        lines.append(
+            f"  {item['referral_id']} — reçue le {french_datetime(received)}, "
+            f"attend depuis {waited} — {why}"
+        )
+    if len(waiting) > _LISTED:
+        lines.append(f"  … et {len(waiting) - _LISTED} autre(s) (voir --json)")
+    return lines
+
+
+_LISTED = 20
 
 
 def _closed(outcomes: dict[str, int]) -> str:
@@ -187,40 +225,46 @@ def _closed(outcomes: dict[str, int]) -> str:
 @option("--json", "as_json", is_flag=True, help="Sortie JSON.")
 @_DB
 @_WAIT
-def history_command(as_json: bool, db: Path | None, wait: float) -> None:
+def history_command(as_json: bool, db: str | None, wait: float) -> None:
     """Les passages : date, fichiers, décomptes, statut."""
-    from cosen.ledger.batch import history
+    from cosen.ledger.reports import history
 
     with _open(db, wait) as ledger:
         runs = history(ledger)
     if as_json:
-        click.echo(json.dumps(runs, ensure_ascii=False))
+        click.echo(json.dumps([r.as_dict() for r in runs], ensure_ascii=False))
         return
     if not runs:
         click.echo("Aucun passage au registre.")
-    for run_ in runs:
-        counts = run_["counts"]
+    status_text = {
+        "OPTIMAL": "optimale",
+        "FEASIBLE": "non prouvée optimale",
+        "RUNNING": "interrompu",
+    }
+    for record in runs:
+        counts = record.counts
         click.echo(
-            f"n° {run_['run']} — {run_['now']} — {run_['referrals_file']} "
-            f"({run_['referrals_sha256'][:8]}), {run_['slots_file']} "
-            f"({run_['slots_sha256'][:8]}) — attribuées "
-            f"{counts.get('booked', 0)}, sans créneau "
-            f"{counts.get('unbooked', 0)} — {run_['status']}"
+            f"n° {record.id} — attribution du "
+            f"{french_datetime(record.now)} — {record.referrals_file}, "
+            f"{record.slots_file} — lues {counts.get('received', 0)}, "
+            f"attribuées {counts.get('booked', 0)}, sans créneau "
+            f"{counts.get('unbooked', 0)} — solution "
+            f"{status_text.get(record.status, record.status)}"
         )
 
 
 @batch.command("purge", context_settings=CONTEXT)
 @option("--before", required=True, metavar="DATE",
-              help="Purge les demandes closes avant cette date.")  # fmt: skip
+        help="Purge les demandes closes avant cette date.")  # fmt: skip
 @_DB
 @_WAIT
-def purge_command(before: str, db: Path | None, wait: float) -> None:
+def purge_command(before: str, db: str | None, wait: float) -> None:
     """Efface les données personnelles des demandes closes (RGPD).
 
     Restent des données anonymes pour les statistiques : identifiants,
     examens, états, dates, créneaux et retards.
     """
-    from cosen.ledger.batch import purge
+    from cosen.ledger.reports import purge
 
     day = parse_option(parse_date, before, "--before")
     with _open(db, wait) as ledger:
@@ -243,10 +287,10 @@ def purge_command(before: str, db: Path | None, wait: float) -> None:
 @_DB
 @_WAIT
 def export(
-    folder: Path, run_id: int | None, db: Path | None, wait: float
+    folder: Path, run_id: int | None, db: str | None, wait: float
 ) -> None:
     """Réécrit les fichiers d'un passage à partir du registre."""
-    from cosen.ledger.batch import export_run
+    from cosen.ledger.exports import export_run
 
     with _open(db, wait) as ledger:
         number = export_run(ledger, folder, run_id)

@@ -29,7 +29,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
-from cosen.allocation import Allocation, Booked, Unbooked
+from cosen.allocation import Booked, Outcome, Unbooked
 from cosen.allocation.indicators import (
     Indicators,
     allocation_indicators,
@@ -93,7 +93,7 @@ class _Line:
 
 def write_exports(
     folder: Path,
-    allocation: Allocation,
+    allocation: Outcome,
     rejections: Sequence[Rejection],
     received: int,
 ) -> list[Path]:
@@ -284,7 +284,7 @@ def _write_centre(
 
 def _write_summary(
     path: Path,
-    allocation: Allocation,
+    allocation: Outcome,
     lines: Sequence[_Line],
     rejections: Sequence[Rejection],
     received: int,
@@ -430,7 +430,7 @@ def _section(
 
 
 def _indicators_sheet(
-    sheet: Worksheet, allocation: Allocation, received: int
+    sheet: Worksheet, allocation: Outcome, received: int
 ) -> None:
     """Indicators overall beside first come, first served, then by group,
     centre and exam, the solver's report and the run's settings."""

@@ -1,11 +1,14 @@
-"""The ledger's schema, as numbered migrations.
+"""The ledger's schema, as numbered migrations, for SQLite and PostgreSQL.
 
 Each migration runs in its own transaction and is recorded in
 ``schema_migrations``; opening a ledger applies those it lacks, and a
 ledger written by a newer cosen (a version this one does not know) is
 refused rather than misread.
 
-Guarantees live in the schema where SQLite can hold them: one active
+One text serves both databases: the only difference is the type of a
+generated key, written ``{serial}`` and filled in by the dialect
+(``INTEGER PRIMARY KEY`` in SQLite, an identity column in PostgreSQL).
+Guarantees live in the schema where the database can hold them: one active
 booking per slot is a partial unique index, referral states are a CHECK.
 Personal data sit in ``referrals.data`` only (JSON of the validated
 referral), so the retention purge has one column to clear.
@@ -24,7 +27,7 @@ MIGRATIONS: Final[tuple[tuple[int, str, tuple[str, ...]], ...]] = (
         (
             """
             CREATE TABLE runs (
-                id INTEGER PRIMARY KEY,
+                id {serial},
                 started_at TEXT NOT NULL,
                 now TEXT NOT NULL,
                 referrals_file TEXT NOT NULL,
@@ -68,7 +71,7 @@ MIGRATIONS: Final[tuple[tuple[int, str, tuple[str, ...]], ...]] = (
             """,
             """
             CREATE TABLE bookings (
-                id INTEGER PRIMARY KEY,
+                id {serial},
                 referral_id TEXT NOT NULL REFERENCES referrals,
                 slot_id TEXT NOT NULL REFERENCES slots,
                 position INTEGER NOT NULL,
@@ -129,7 +132,7 @@ MIGRATIONS: Final[tuple[tuple[int, str, tuple[str, ...]], ...]] = (
             """,
             """
             CREATE TABLE answers (
-                id INTEGER PRIMARY KEY,
+                id {serial},
                 imported_at TEXT NOT NULL,
                 file TEXT NOT NULL,
                 file_sha256 TEXT NOT NULL,
@@ -140,7 +143,7 @@ MIGRATIONS: Final[tuple[tuple[int, str, tuple[str, ...]], ...]] = (
             """,
             """
             CREATE TABLE purges (
-                id INTEGER PRIMARY KEY,
+                id {serial},
                 purged_at TEXT NOT NULL,
                 before TEXT NOT NULL,
                 referrals INTEGER NOT NULL

@@ -1,0 +1,148 @@
+"""Patients' and centres' answers: one row moves one referral.
+
+Each row is checked like a spreadsheet row (row number, French reasons),
+then applied as the transition :data:`cosen.ledger.states.TRANSITIONS`
+gives for its answer; a row that cannot be applied (unknown referral,
+impossible transition) is rejected with its row number and the others
+are applied, all in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Final
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict
+
+from cosen.domain import (
+    Column,
+    Identifier,
+    Intake,
+    Issue,
+    Notice,
+    Reason,
+    Rejection,
+    check_row,
+    from_text,
+)
+from cosen.io.readers import read_records
+from cosen.ledger.database import Database, file_digest
+from cosen.ledger.states import (
+    STATE_TEXT,
+    TRANSITIONS,
+    AnswerKind,
+    State,
+    answer_kind,
+)
+
+__all__ = [
+    "ANSWER_COLUMNS",
+    "ANSWER_SHEETS",
+    "AnswerReport",
+    "AnswerRow",
+    "apply_answers",
+]
+
+ANSWER_SHEETS: Final = ("Reponses", "Réponses", "Answers")
+
+
+class AnswerRow(BaseModel):
+    """One row of an answers file, with its row number in the sheet."""
+
+    model_config = ConfigDict(frozen=True, hide_input_in_errors=True)
+
+    row: int = 0
+    referral_id: Identifier
+    answer: Annotated[AnswerKind, BeforeValidator(from_text(answer_kind))]
+
+
+ANSWER_COLUMNS: Final = (
+    Column("referral_id", "id_demande", "referral_id", "Identifiant"),
+    Column(
+        "answer",
+        "reponse",
+        "answer",
+        "confirme, refuse, annule, absent ou realise",
+    ),
+)
+
+
+@dataclass
+class AnswerReport:
+    """What an answers file did: counts by answer, rejected rows."""
+
+    applied: Counter[AnswerKind]
+    rejections: list[Rejection]
+    notices: list[Notice] = field(default_factory=list)
+
+
+def apply_answers(ledger: Database, path: Path, at: datetime) -> AnswerReport:
+    """Apply patients' and centres' answers, row by row, in one
+    transaction; rows that cannot be applied are rejected with their row
+    number."""
+    intake = read_records(
+        path, ANSWER_SHEETS, AnswerRow, ANSWER_COLUMNS, _check_answers
+    )
+    report = AnswerReport(Counter(), list(intake.rejections), intake.notices)
+    file = (path.name, file_digest(path))
+    with ledger.write() as db:
+        for answer in intake.accepted:
+            problem = _apply(db, answer, at, file)
+            if problem is None:
+                report.applied[answer.answer] += 1
+                continue
+            report.rejections.append(
+                Rejection(
+                    answer.row,
+                    answer.referral_id,
+                    (Issue(Reason.INVALID_FIELD, "reponse", problem),),
+                )
+            )
+    report.rejections.sort(key=lambda r: r.row)
+    return report
+
+
+def _check_answers(
+    rows: Iterable[tuple[int, Mapping[str, str]]],
+) -> Intake[AnswerRow]:
+    intake: Intake[AnswerRow] = Intake()
+    for row, raw in rows:
+        record, issues, _ = check_row(AnswerRow, ANSWER_COLUMNS, raw)
+        if record is None:
+            referral_id = (raw.get("referral_id") or "").strip()
+            intake.rejections.append(
+                Rejection(row, referral_id, tuple(issues))
+            )
+        else:
+            intake.accepted.append(record.model_copy(update={"row": row}))
+    return intake
+
+
+def _apply(
+    db: Database, answer: AnswerRow, at: datetime, file: tuple[str, str]
+) -> str | None:
+    """Apply one answer; return why it cannot be applied, if so."""
+    state = db.referral_state(answer.referral_id)
+    if state is None:
+        return "demande inconnue du registre"
+    transition = TRANSITIONS[answer.answer]
+    if state not in transition.allowed:
+        if state is State.PENDING:
+            return "demande sans rendez-vous attribué"
+        return f"réponse impossible pour une demande {STATE_TEXT[state]}"
+    if answer.answer is AnswerKind.DECLINED:
+        db.decline_booked(answer.referral_id)
+    if transition.releases:
+        db.release(answer.referral_id, at, answer.answer.value)
+    db.set_state(
+        answer.referral_id,
+        transition.to,
+        transition.outcome,
+        at if transition.to is State.CLOSED else None,
+    )
+    db.add_answer(at, file, answer.referral_id, answer.answer.value, state)
+    return None

@@ -1,0 +1,908 @@
+"""The ledger's one repository: every SQL statement cosen runs lives here.
+
+As sqlite-utils keeps SQL behind ``Database`` and ``Table``, the use cases
+(``runs``, ``answers``, ``exports``, ``reports``) call typed methods of
+:class:`Database` and never write SQL. Domain objects go in and come out:
+a referral is stored as the JSON of its validated model and read back
+through the same model, settings and solver reports as JSON, times as ISO
+text.
+
+The same statements run on SQLite and PostgreSQL
+(:mod:`cosen.ledger.backends`). Every change happens inside
+:meth:`Database.write` (one exclusive transaction), every consistent read
+inside :meth:`Database.read` (one snapshot).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Final
+
+from pydantic import BaseModel
+
+from cosen.allocation import AllocationSettings, Booked, Unbooked
+from cosen.clock import PARIS
+from cosen.domain import Issue, Reason, Referral, Rejection, Slot
+from cosen.ledger.backends import (
+    Backend,
+    LedgerError,
+    describe,
+    open_backend,
+)
+from cosen.ledger.schema import MIGRATIONS
+from cosen.ledger.states import Outcome, State
+from cosen.optimizer import Status, Tiers
+
+__all__ = [
+    "DEFAULT_WAIT",
+    "LATEST_VERSION",
+    "BookingRecord",
+    "Content",
+    "Database",
+    "RunRecord",
+    "SolverReport",
+    "content_of",
+    "file_digest",
+]
+
+LATEST_VERSION: Final = MIGRATIONS[-1][0]
+DEFAULT_WAIT: Final = 10.0
+# Tables holding personal data (referrals' JSON, rejected rows' ids):
+# what a purge rewrites so that nothing lingers on disk.
+_PERSONAL_TABLES: Final = ("referrals", "run_rejections")
+
+
+@dataclass(frozen=True)
+class Content:
+    """A record as stored: its JSON and that JSON's SHA-256, which tells
+    an unchanged row from a changed one between runs."""
+
+    data: str
+    digest: str
+
+
+def content_of(record: BaseModel) -> Content:
+    """How the ledger stores a validated referral or slot."""
+    data = record.model_dump_json()
+    return Content(data, hashlib.sha256(data.encode()).hexdigest())
+
+
+def file_digest(path: Path) -> str:
+    """SHA-256 of a file read by a run, empty if it cannot be read."""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return ""
+
+
+@dataclass(frozen=True)
+class SolverReport:
+    """What a run's solve reached, as the ledger keeps it.
+
+    The same attributes as :class:`cosen.optimizer.Solution` minus the
+    bookings (kept in their own table), so exports read either.
+    """
+
+    status: Status
+    tiers: Tiers
+    bound: Tiers
+    seconds: float
+    methods: dict[str, int]
+
+    @property
+    def gap(self) -> Tiers:
+        """How far from the bound each tier is (all zero when optimal)."""
+        return Tiers(
+            self.bound.booked - self.tiers.booked,
+            self.tiers.late - self.bound.late,
+            self.tiers.late_minutes - self.bound.late_minutes,
+        )
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One run as recorded (no personal data).
+
+    Attributes
+    ----------
+    id
+        The run's number.
+    started_at, now
+        When it ran, and the allocation time it used.
+    referrals_file, referrals_sha256, slots_file, slots_sha256
+        The files it read (name and digest).
+    settings
+        The settings it used (``None`` while it runs).
+    counts
+        What it imported and booked, by kind.
+    status
+        ``RUNNING``, ``OPTIMAL`` or ``FEASIBLE``.
+    solver
+        The solve's report (``None`` while it runs).
+    baseline_lateness
+        First come, first served's minutes late on the same input.
+    """
+
+    id: int
+    started_at: datetime
+    now: datetime
+    referrals_file: str
+    referrals_sha256: str
+    slots_file: str
+    slots_sha256: str
+    settings: AllocationSettings
+    counts: dict[str, int]
+    status: str
+    solver: SolverReport | None
+    baseline_lateness: tuple[int, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        """The run for scripts (``batch history --json``)."""
+        return {
+            "run": self.id,
+            "started_at": self.started_at.isoformat(),
+            "now": self.now.isoformat(),
+            "referrals_file": self.referrals_file,
+            "referrals_sha256": self.referrals_sha256,
+            "slots_file": self.slots_file,
+            "slots_sha256": self.slots_sha256,
+            "status": self.status,
+            "counts": self.counts,
+        }
+
+
+@dataclass(frozen=True)
+class BookingRecord:
+    """A visit as booked: its slots in order, target and lateness."""
+
+    run_id: int
+    referral_id: str
+    slot_ids: tuple[str, ...]
+    target: datetime
+    late_minutes: int
+
+
+class Database:
+    """An open ledger, migrated to the latest schema.
+
+    Parameters
+    ----------
+    target
+        An SQLite file (created if missing) or a ``postgresql://`` URL.
+    wait
+        Seconds to wait for another process holding the ledger.
+    version
+        Migrate only up to this version (tests of upgrades).
+    create
+        Create the ledger if it does not exist; else a missing ledger is
+        an error (commands that read, answer or export).
+
+    Raises
+    ------
+    LedgerError
+        Missing, not a ledger, written by a newer cosen, unreachable or
+        unwritable.
+    """
+
+    def __init__(
+        self,
+        target: str | Path,
+        wait: float = DEFAULT_WAIT,
+        version: int = LATEST_VERSION,
+        create: bool = True,
+    ) -> None:
+        self.target = target
+        self.backend: Backend = open_backend(target, wait, create)
+        try:
+            if not create and "schema_migrations" not in self.backend.tables():
+                raise LedgerError(f"registre introuvable : {self.name}")
+            self._migrate(version)
+        except BaseException:
+            self.close()
+            raise
+
+    @property
+    def name(self) -> str:
+        """The ledger as messages name it (never a password)."""
+        return describe(self.target)
+
+    # ----------------------------------------------------------------------
+    # Transactions and schema
+
+    @contextmanager
+    def write(self) -> Iterator[Database]:
+        """One exclusive transaction: all of it is committed, or nothing.
+
+        Raises
+        ------
+        LedgerBusyError
+            When another process holds the ledger longer than ``wait``.
+        """
+        with self.backend.write():
+            yield self
+
+    @contextmanager
+    def read(self) -> Iterator[Database]:
+        """One snapshot: every read inside sees the same ledger."""
+        with self.backend.read():
+            yield self
+
+    @property
+    def version(self) -> int:
+        """Schema version of the ledger (0: empty)."""
+        rows = self.backend.execute(
+            "SELECT max(version) FROM schema_migrations"
+        )
+        return int(rows[0][0] or 0)
+
+    def _migrate(self, target: int) -> None:
+        tables = self.backend.tables()
+        if tables and "schema_migrations" not in tables:
+            raise LedgerError(
+                f"{self.name} contient déjà des données qui ne sont pas un "
+                "registre cosen : indiquer un autre registre."
+            )
+        self.backend.prepare()
+        self.backend.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations ("
+            "version INTEGER PRIMARY KEY, description TEXT NOT NULL, "
+            "applied_at TEXT NOT NULL)"
+        )
+        first = self.backend.execute(
+            "SELECT description FROM schema_migrations WHERE version = 1"
+        )
+        if first and first[0][0] != MIGRATIONS[0][1]:
+            raise LedgerError(
+                f"{self.name} n'est pas un registre cosen : indiquer un "
+                "autre registre."
+            )
+        if self.version > LATEST_VERSION:
+            raise LedgerError(
+                f"le registre {self.name} vient d'une version plus récente "
+                f"de cosen (schéma {self.version}, cette version connaît le "
+                f"{LATEST_VERSION}) : mettre cosen à jour."
+            )
+        for version, description, statements in MIGRATIONS:
+            if version > target:
+                break
+            if self.version >= version:
+                continue
+            # Each migration in its own transaction, re-checked inside it:
+            # two processes opening an old ledger at once apply it once.
+            with self.write():
+                if self.version >= version:
+                    continue
+                for statement in statements:
+                    self.backend.execute(
+                        statement.format(serial=self.backend.serial)
+                    )
+                self.backend.execute(
+                    "INSERT INTO schema_migrations VALUES (?, ?, ?)",
+                    (version, description, _now_text()),
+                )
+
+    def migrations(self) -> list[tuple[int, str]]:
+        """The migrations applied, in order (version, description)."""
+        return [
+            (int(version), str(description))
+            for version, description in self.backend.execute(
+                "SELECT version, description FROM schema_migrations "
+                "ORDER BY version"
+            )
+        ]
+
+    def compact(self) -> None:
+        """Rewrite what holds personal data, so deleted data leave the
+        disk (outside any transaction)."""
+        self.backend.compact(_PERSONAL_TABLES)
+
+    def close(self) -> None:
+        self.backend.close()
+
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    # ----------------------------------------------------------------------
+    # Runs
+
+    def add_run(
+        self,
+        started_at: datetime,
+        settings: AllocationSettings,
+        files: Sequence[tuple[str, str]],
+    ) -> int:
+        """Record a run that starts; return its number.
+
+        ``files`` are the referral and slot files (name, SHA-256).
+        """
+        (referrals_file, referrals_sha), (slots_file, slots_sha) = files
+        rows = self.backend.execute(
+            "INSERT INTO runs (started_at, now, referrals_file, "
+            "referrals_sha256, slots_file, slots_sha256, settings, counts, "
+            "status, solution, baseline) VALUES (?, ?, ?, ?, ?, ?, ?, '{}', "
+            "'RUNNING', '{}', '[]') RETURNING id",
+            (
+                started_at.isoformat(timespec="seconds"),
+                settings.now.isoformat(),
+                referrals_file,
+                referrals_sha,
+                slots_file,
+                slots_sha,
+                _settings_text(settings),
+            ),
+        )
+        return int(rows[0][0])
+
+    def finish_run(
+        self,
+        run_id: int,
+        counts: Mapping[str, int],
+        solver: SolverReport,
+        baseline_lateness: Sequence[int],
+    ) -> None:
+        """Record what a run did."""
+        self.backend.execute(
+            "UPDATE runs SET counts = ?, status = ?, solution = ?, "
+            "baseline = ? WHERE id = ?",
+            (
+                json.dumps(dict(counts)),
+                solver.status.value,
+                _solver_text(solver),
+                json.dumps(list(baseline_lateness)),
+                run_id,
+            ),
+        )
+
+    def run(self, run_id: int | None = None) -> RunRecord | None:
+        """A run (the latest if ``run_id`` is ``None``), if any."""
+        rows = self.backend.execute(
+            f"SELECT {_RUN_COLUMNS} FROM runs "
+            "WHERE id = coalesce(?, (SELECT max(id) FROM runs))",
+            (run_id,),
+        )
+        return _run_record(rows[0]) if rows else None
+
+    def count_runs(self) -> int:
+        """How many runs the ledger recorded."""
+        return int(self.backend.execute("SELECT count(*) FROM runs")[0][0])
+
+    def runs(self) -> list[RunRecord]:
+        """Every run, oldest first."""
+        return [
+            _run_record(row)
+            for row in self.backend.execute(
+                f"SELECT {_RUN_COLUMNS} FROM runs ORDER BY id"
+            )
+        ]
+
+    def add_notes(
+        self, run_id: int, notes: Iterable[tuple[str, str, str]]
+    ) -> None:
+        """Notes of a run: (kind, record id, French note)."""
+        self.backend.execute_many(
+            "INSERT INTO run_notes VALUES (?, ?, ?, ?)",
+            [(run_id, *note) for note in notes],
+        )
+
+    def add_rejections(
+        self, run_id: int, kind: str, rejections: Iterable[Rejection]
+    ) -> None:
+        """Rejected rows of a run's ``referral`` or ``slot`` file."""
+        self.backend.execute_many(
+            "INSERT INTO run_rejections VALUES (?, ?, ?, ?, ?)",
+            [
+                (run_id, kind, r.row, r.record_id, _issues_text(r.issues))
+                for r in rejections
+            ],
+        )
+
+    def rejections(self, run_id: int, kind: str) -> list[Rejection]:
+        """A run's rejected rows of one kind, by row number."""
+        return [
+            Rejection(int(row), str(record_id), _issues_from(issues))
+            for row, record_id, issues in self.backend.execute(
+                "SELECT row, record_id, issues FROM run_rejections "
+                "WHERE run_id = ? AND kind = ? ORDER BY row",
+                (run_id, kind),
+            )
+        ]
+
+    def add_unbooked(self, run_id: int, unbooked: Iterable[Unbooked]) -> None:
+        """The referrals a run left without a slot, with their reason."""
+        self.backend.execute_many(
+            "INSERT INTO run_unbooked VALUES (?, ?, ?, ?, ?)",
+            [
+                (
+                    run_id,
+                    item.referral.referral_id,
+                    item.reason.value,
+                    item.detail,
+                    item.target.isoformat(),
+                )
+                for item in unbooked
+            ],
+        )
+
+    def unbooked(self, run_id: int) -> list[tuple[str, Reason, str, datetime]]:
+        """A run's unbooked referrals: (id, reason, detail, target)."""
+        return [
+            (
+                str(referral_id),
+                Reason(reason),
+                str(detail),
+                datetime.fromisoformat(target),
+            )
+            for referral_id, reason, detail, target in self.backend.execute(
+                "SELECT referral_id, reason, detail, target FROM run_unbooked "
+                "WHERE run_id = ?",
+                (run_id,),
+            )
+        ]
+
+    # ----------------------------------------------------------------------
+    # Referrals
+
+    def referral_versions(self) -> dict[str, tuple[str | None, State]]:
+        """Every referral id with its content digest (``None`` once
+        purged) and state."""
+        return {
+            str(referral_id): (digest, State(state))
+            for referral_id, digest, state in self.backend.execute(
+                "SELECT referral_id, content_sha256, state FROM referrals"
+            )
+        }
+
+    def referrals(self, *states: State) -> list[Referral]:
+        """Referrals still holding their data, in the given states (all
+        if none given), by reception."""
+        where = ""
+        if states:
+            where = " AND state IN (" + ", ".join("?" * len(states)) + ")"
+        return [
+            Referral.model_validate_json(data)
+            for (data,) in self.backend.execute(
+                "SELECT data FROM referrals WHERE data IS NOT NULL"
+                f"{where} ORDER BY received_at, referral_id",
+                [state.value for state in states],
+            )
+        ]
+
+    def add_referral(
+        self, referral: Referral, content: Content, run_id: int
+    ) -> None:
+        """A new referral, pending."""
+        self.backend.execute(
+            "INSERT INTO referrals (referral_id, content_sha256, data, "
+            "received_at, exams, state, first_run) "
+            "VALUES (?, ?, ?, ?, ?, 'pending', ?)",
+            (
+                referral.referral_id,
+                content.digest,
+                content.data,
+                referral.received_at.isoformat(),
+                "+".join(referral.exams),
+                run_id,
+            ),
+        )
+
+    def update_referral(self, referral: Referral, content: Content) -> None:
+        """New content for a known referral."""
+        self.backend.execute(
+            "UPDATE referrals SET content_sha256 = ?, data = ?, "
+            "received_at = ?, exams = ? WHERE referral_id = ?",
+            (
+                content.digest,
+                content.data,
+                referral.received_at.isoformat(),
+                "+".join(referral.exams),
+                referral.referral_id,
+            ),
+        )
+
+    def waiting(self) -> list[tuple[str, datetime, Reason | None, str]]:
+        """Pending referrals, by reception: (id, received at, reason and
+        detail of the last run that left it unbooked, if any)."""
+        return [
+            (
+                str(referral_id),
+                datetime.fromisoformat(received),
+                Reason(reason) if reason else None,
+                str(detail or ""),
+            )
+            for referral_id, received, reason, detail in self.backend.execute(
+                "SELECT r.referral_id, r.received_at, u.reason, u.detail "
+                "FROM referrals r LEFT JOIN run_unbooked u "
+                "ON u.referral_id = r.referral_id AND u.run_id = ("
+                "SELECT max(run_id) FROM run_unbooked "
+                "WHERE referral_id = r.referral_id) "
+                "WHERE r.state = 'pending' "
+                "ORDER BY r.received_at, r.referral_id"
+            )
+        ]
+
+    def referral_state(self, referral_id: str) -> State | None:
+        """A referral's state, ``None`` if the ledger does not know it."""
+        rows = self.backend.execute(
+            "SELECT state FROM referrals WHERE referral_id = ?",
+            (referral_id,),
+        )
+        return State(rows[0][0]) if rows else None
+
+    def set_state(
+        self,
+        referral_id: str,
+        state: State,
+        outcome: Outcome | None = None,
+        closed_at: datetime | None = None,
+    ) -> None:
+        """Move a referral to ``state`` (``outcome`` and ``closed_at``
+        when it closes)."""
+        self.backend.execute(
+            "UPDATE referrals SET state = ?, outcome = ?, closed_at = ? "
+            "WHERE referral_id = ?",
+            (
+                state.value,
+                outcome.value if outcome else None,
+                closed_at.isoformat(timespec="seconds") if closed_at else None,
+                referral_id,
+            ),
+        )
+
+    # ----------------------------------------------------------------------
+    # Slots
+
+    def slot_versions(self) -> dict[str, str]:
+        """Every slot id with its content digest."""
+        return {
+            str(slot_id): str(digest)
+            for slot_id, digest in self.backend.execute(
+                "SELECT slot_id, content_sha256 FROM slots"
+            )
+        }
+
+    def slots(self) -> list[Slot]:
+        """Every slot, by start."""
+        return [
+            Slot.model_validate_json(data)
+            for (data,) in self.backend.execute(
+                "SELECT data FROM slots ORDER BY start, slot_id"
+            )
+        ]
+
+    def add_slot(self, slot: Slot, content: Content, run_id: int) -> None:
+        """A new slot."""
+        self.backend.execute(
+            "INSERT INTO slots VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                slot.slot_id,
+                content.digest,
+                content.data,
+                slot.center,
+                slot.start.isoformat(),
+                run_id,
+            ),
+        )
+
+    def update_slot(self, slot: Slot, content: Content) -> None:
+        """New content for a known slot."""
+        self.backend.execute(
+            "UPDATE slots SET content_sha256 = ?, data = ?, center = ?, "
+            "start = ? WHERE slot_id = ?",
+            (
+                content.digest,
+                content.data,
+                slot.center,
+                slot.start.isoformat(),
+                slot.slot_id,
+            ),
+        )
+
+    # ----------------------------------------------------------------------
+    # Bookings and declines
+
+    def booked_slot_ids(self) -> set[str]:
+        """Slots held by an active booking."""
+        return {
+            str(slot_id)
+            for (slot_id,) in self.backend.execute(
+                "SELECT slot_id FROM bookings WHERE active = 1"
+            )
+        }
+
+    def add_bookings(self, run_id: int, booked: Iterable[Booked]) -> None:
+        """Book visits (one row per slot, in visit order) and move their
+        referrals to ``booked``."""
+        booked = list(booked)
+        self.backend.execute_many(
+            "INSERT INTO bookings (referral_id, slot_id, position, run_id, "
+            "target, late_minutes) VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    visit.referral.referral_id,
+                    slot.slot_id,
+                    position,
+                    run_id,
+                    visit.target.isoformat(),
+                    visit.late_minutes,
+                )
+                for visit in booked
+                for position, slot in enumerate(visit.slots)
+            ],
+        )
+        self.backend.execute_many(
+            "UPDATE referrals SET state = 'booked' WHERE referral_id = ?",
+            [(visit.referral.referral_id,) for visit in booked],
+        )
+
+    def release(self, referral_id: str, at: datetime, reason: str) -> None:
+        """Free a referral's active bookings (``reason``: the answer)."""
+        self.backend.execute(
+            "UPDATE bookings SET active = 0, released_at = ?, "
+            "released_reason = ? WHERE referral_id = ? AND active = 1",
+            (at.isoformat(timespec="seconds"), reason, referral_id),
+        )
+
+    def report_releases(self, run_id: int) -> None:
+        """Bookings released since the last run are this run's news."""
+        self.backend.execute(
+            "UPDATE bookings SET released_reported_run = ? "
+            "WHERE active = 0 AND released_reported_run IS NULL",
+            (run_id,),
+        )
+
+    def bookings(
+        self,
+        run_id: int | None = None,
+        active: bool | None = None,
+        released_in: int | None = None,
+    ) -> list[BookingRecord]:
+        """Visits booked by a run, active now, or whose release run
+        ``released_in`` reported; one record per visit."""
+        conditions, parameters = [], []
+        for column, value in (
+            ("run_id", run_id),
+            ("active", None if active is None else int(active)),
+            ("released_reported_run", released_in),
+        ):
+            if value is not None:
+                conditions.append(f"{column} = ?")
+                parameters.append(value)
+        where = " AND ".join(conditions) or "1 = 1"
+        visits: dict[tuple[int, str], tuple[list[str], str, int]] = {}
+        for run, referral_id, slot_id, target, late in self.backend.execute(
+            "SELECT run_id, referral_id, slot_id, target, late_minutes "
+            f"FROM bookings WHERE {where} "
+            "ORDER BY run_id, referral_id, position",
+            parameters,
+        ):
+            visit = visits.setdefault((run, referral_id), ([], target, late))
+            visit[0].append(slot_id)
+        return [
+            BookingRecord(
+                int(run),
+                str(referral_id),
+                tuple(slot_ids),
+                datetime.fromisoformat(target),
+                int(late),
+            )
+            for (run, referral_id), (slot_ids, target, late) in visits.items()
+        ]
+
+    def declines(self) -> dict[str, set[str]]:
+        """Slots each referral's patient declined."""
+        found: dict[str, set[str]] = {}
+        for referral_id, slot_id in self.backend.execute(
+            "SELECT referral_id, slot_id FROM declines"
+        ):
+            found.setdefault(str(referral_id), set()).add(str(slot_id))
+        return found
+
+    def decline_booked(self, referral_id: str) -> None:
+        """The patient declined the slots they hold: never offer them
+        again."""
+        self.backend.execute(
+            "INSERT INTO declines SELECT referral_id, slot_id FROM bookings "
+            "WHERE referral_id = ? AND active = 1 ON CONFLICT DO NOTHING",
+            (referral_id,),
+        )
+
+    # ----------------------------------------------------------------------
+    # Answers
+
+    def add_answer(
+        self,
+        at: datetime,
+        file: tuple[str, str],
+        referral_id: str,
+        answer: str,
+        previous: State,
+    ) -> None:
+        """Record an applied answer (``file``: name and SHA-256)."""
+        self.backend.execute(
+            "INSERT INTO answers (imported_at, file, file_sha256, "
+            "referral_id, answer, previous_state) VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                at.isoformat(timespec="seconds"),
+                *file,
+                referral_id,
+                answer,
+                previous.value,
+            ),
+        )
+
+    # ----------------------------------------------------------------------
+    # Counts (no personal data)
+
+    def count_states(self) -> dict[State, int]:
+        """Referrals by state, every state listed."""
+        counts = dict.fromkeys(State, 0)
+        for state, count in self.backend.execute(
+            "SELECT state, count(*) FROM referrals GROUP BY state"
+        ):
+            counts[State(state)] = int(count)
+        return counts
+
+    def count_outcomes(self) -> dict[Outcome, int]:
+        """Closed referrals by outcome."""
+        return {
+            Outcome(outcome): int(count)
+            for outcome, count in self.backend.execute(
+                "SELECT outcome, count(*) FROM referrals "
+                "WHERE state = 'closed' AND outcome IS NOT NULL "
+                "GROUP BY outcome ORDER BY outcome"
+            )
+        }
+
+    def count_held_by_centre(self) -> dict[str, dict[State, int]]:
+        """Booked and confirmed referrals by the centre of their visit."""
+        found: dict[str, dict[State, int]] = {}
+        for centre, state, count in self.backend.execute(
+            "SELECT s.center, r.state, count(DISTINCT r.referral_id) "
+            "FROM bookings b JOIN slots s ON s.slot_id = b.slot_id "
+            "JOIN referrals r ON r.referral_id = b.referral_id "
+            "WHERE b.active = 1 AND r.state IN ('booked', 'confirmed') "
+            "GROUP BY s.center, r.state ORDER BY s.center, r.state"
+        ):
+            found.setdefault(str(centre), {})[State(state)] = int(count)
+        return found
+
+    def count_by_exams(self) -> dict[str, dict[State, int]]:
+        """Referrals by exams asked (``MAMMO+ECHO_SEIN``) and state."""
+        found: dict[str, dict[State, int]] = {}
+        for exams, state, count in self.backend.execute(
+            "SELECT exams, state, count(*) FROM referrals "
+            "GROUP BY exams, state ORDER BY exams, state"
+        ):
+            found.setdefault(str(exams), {})[State(state)] = int(count)
+        return found
+
+    def lateness_since(self, since: date | None) -> list[int]:
+        """Minutes late of each visit booked by runs at or after
+        ``since``."""
+        return [
+            int(late)
+            for (late,) in self.backend.execute(
+                "SELECT b.late_minutes FROM bookings b JOIN runs r "
+                "ON r.id = b.run_id WHERE b.position = 0 AND r.now >= ?",
+                (since.isoformat() if since else "",),
+            )
+        ]
+
+    def count_received_since(self, since: date | None) -> int:
+        """Referrals received at or after ``since``."""
+        rows = self.backend.execute(
+            "SELECT count(*) FROM referrals WHERE received_at >= ?",
+            (since.isoformat() if since else "",),
+        )
+        return int(rows[0][0])
+
+    # ----------------------------------------------------------------------
+    # Retention
+
+    def purge_closed_before(self, before: date, at: datetime) -> int:
+        """Clear the personal data of referrals closed before ``before``;
+        record the purge; return how many were purged."""
+        rows = self.backend.execute(
+            "UPDATE referrals SET data = NULL, content_sha256 = NULL "
+            "WHERE state = 'closed' AND closed_at < ? AND data IS NOT NULL "
+            "RETURNING referral_id",
+            (before.isoformat(),),
+        )
+        self.backend.execute(
+            "INSERT INTO purges (purged_at, before, referrals) "
+            "VALUES (?, ?, ?)",
+            (at.isoformat(timespec="seconds"), before.isoformat(), len(rows)),
+        )
+        return len(rows)
+
+
+# --------------------------------------------------------------------------
+# How values are stored
+
+_RUN_COLUMNS: Final = (
+    "id, started_at, now, referrals_file, referrals_sha256, slots_file, "
+    "slots_sha256, settings, counts, status, solution, baseline"
+)
+
+
+def _run_record(row: Sequence[Any]) -> RunRecord:
+    (run_id, started, now, referrals_file, referrals_sha, slots_file,
+     slots_sha, settings, counts, status, solution,
+     baseline) = row  # fmt: skip
+    return RunRecord(
+        id=int(run_id),
+        started_at=datetime.fromisoformat(started),
+        now=datetime.fromisoformat(now),
+        referrals_file=referrals_file,
+        referrals_sha256=referrals_sha,
+        slots_file=slots_file,
+        slots_sha256=slots_sha,
+        settings=_settings_from(settings),
+        counts=json.loads(counts),
+        status=status,
+        solver=None if status == "RUNNING" else _solver_from(solution),
+        baseline_lateness=tuple(json.loads(baseline)),
+    )
+
+
+def _settings_text(settings: AllocationSettings) -> str:
+    values = asdict(settings)
+    values["now"] = settings.now.isoformat()
+    values["target_clock"] = settings.target_clock.value
+    return json.dumps(values, sort_keys=True)
+
+
+def _settings_from(text: str) -> AllocationSettings:
+    values = json.loads(text)
+    now = datetime.fromisoformat(values.pop("now"))
+    return AllocationSettings.from_mapping(values, now)
+
+
+def _solver_text(solver: SolverReport) -> str:
+    return json.dumps(
+        {
+            "status": solver.status.value,
+            "tiers": asdict(solver.tiers),
+            "bound": asdict(solver.bound),
+            "seconds": solver.seconds,
+            "methods": solver.methods,
+        }
+    )
+
+
+def _solver_from(text: str) -> SolverReport:
+    values = json.loads(text)
+    return SolverReport(
+        Status(values["status"]),
+        Tiers(**values["tiers"]),
+        Tiers(**values["bound"]),
+        values["seconds"],
+        values["methods"],
+    )
+
+
+def _issues_text(issues: Iterable[Issue]) -> str:
+    return json.dumps(
+        [[i.reason.value, i.column, i.detail] for i in issues],
+        ensure_ascii=False,
+    )
+
+
+def _issues_from(text: str) -> tuple[Issue, ...]:
+    return tuple(
+        Issue(Reason(reason), column, detail)
+        for reason, column, detail in json.loads(text)
+    )
+
+
+def _now_text() -> str:
+    return datetime.now(PARIS).isoformat(timespec="seconds")
