@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -61,7 +65,10 @@ def test_answers_status_history_export_purge(tmp_path: Path) -> None:
     answers = answer_file(
         tmp_path / "reponses.csv", [("D1", "realise"), ("D9", "confirme")]
     )
-    result = run("batch", "answers", answers, "--db", db, "--now", NOW)
+    # After the appointment (27/11 at 14:00), the centre says it was done.
+    result = run(
+        "batch", "answers", answers, "--db", db, "--now", "27/11/2026 18:00"
+    )
     assert result.exit_code == 1
     assert "Réponses appliquées : realise 1." in result.stdout
     assert "ligne 3 (D9)" in result.stdout
@@ -87,9 +94,10 @@ def test_answers_status_history_export_purge(tmp_path: Path) -> None:
     again = run("batch", "export", tmp_path / "refait", "--db", db)
     assert again.exit_code == 0
     assert (tmp_path / "refait" / "synthese.xlsx").is_file()
-    purged = run("batch", "purge", "--before", "01/01/2030", "--db", db)
-    assert (
-        purged.stdout == "Données personnelles effacées pour 1 demande(s).\n"
+    purged = run("batch", "purge", "--before", "28/11/2026", "--db", db)
+    assert purged.stdout == (
+        "Données personnelles effacées pour 1 demande(s) close(s) et 1 "
+        "ligne(s) rejetée(s).\n"
     )
 
 
@@ -139,3 +147,165 @@ def test_a_bad_option_creates_no_ledger(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "option --before" in result.stderr
     assert not db.exists()
+
+
+# --------------------------------------------------------------------------
+# A coordinator's mistakes and a damaged environment: one French line,
+# nothing committed that cannot be delivered, nothing created by mistake.
+
+
+def assert_refused(result: Result, *expected: str) -> None:
+    assert result.exit_code == 2, result.output
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("Erreur : ") and "Traceback" not in line
+    for text in expected:
+        assert text in line
+
+
+def test_an_unwritable_out_commits_nothing(tmp_path: Path) -> None:
+    referrals, slots = files(tmp_path)
+    db = tmp_path / "cosen.db"
+    blocked = tmp_path / "fichier"
+    blocked.write_text("pas un dossier")
+    result = run("batch", "run", referrals, slots, "--out", blocked / "out",
+                 "--db", db, "--now", NOW)  # fmt: skip
+    assert_refused(result, "Impossible d'écrire dans le dossier")
+    assert not db.exists()
+
+
+def test_a_run_whose_files_were_never_written_is_named_then_delivered(
+    tmp_path: Path,
+) -> None:
+    """As after a kill or a full disk between the commit and the export:
+    every later command names the run; the next run writes its files
+    first, into passage-N/."""
+    from cosen.ledger import Database
+    from cosen.ledger.runs import run_batch
+    from tests.ledger.helpers import SETTINGS
+
+    referrals, slots = files(tmp_path)
+    db = tmp_path / "cosen.db"
+    with Database(db) as ledger:
+        run_batch(ledger, referrals, slots, SETTINGS, tmp_path / "perdu")
+    status = run("batch", "status", "--db", db)
+    assert status.exit_code == 0
+    assert status.stderr == (
+        "Attention : les fichiers du passage n° 1 n'ont pas été écrits ; "
+        "« cosen batch run » les écrit d'abord, ou « cosen batch export "
+        "DOSSIER --run 1 ».\n"
+    )
+    again = run("batch", "run", referrals, slots, "--out", tmp_path / "p2",
+                "--db", db, "--now", NOW)  # fmt: skip
+    assert again.exit_code == 0, again.output
+    assert (
+        "Fichiers du passage n° 1, restés non écrits, écrits" in again.stderr
+    )
+    assert (tmp_path / "p2" / "passage-1" / "notifications.csv").is_file()
+    assert (tmp_path / "p2" / "notifications.csv").is_file()
+    assert run("batch", "status", "--db", db).stderr == ""
+
+
+def test_a_damaged_ledger_is_refused_and_left_alone(tmp_path: Path) -> None:
+    referrals, slots = files(tmp_path)
+    db = tmp_path / "cosen.db"
+    run("batch", "run", referrals, slots, "--out", tmp_path / "p",
+        "--db", db, "--now", NOW)  # fmt: skip
+    data = bytearray(db.read_bytes())
+    middle = len(data) // 2
+    data[middle : middle + 512] = b"\xa5" * 512
+    db.write_bytes(bytes(data))
+    answers = answer_file(tmp_path / "r.csv", [("D1", "confirme")])
+    for args in (
+        ("batch", "answers", answers),
+        ("batch", "status"),
+        ("batch", "run", referrals, slots, "--out", tmp_path / "q"),
+        ("batch", "export", tmp_path / "e"),
+        ("batch", "purge", "--before", "01/11/2026"),
+    ):
+        result = run(*args, "--db", db)
+        assert_refused(result, "registre « cosen.db » endommagé")
+    assert db.read_bytes() == bytes(data)
+
+
+def read_only_command(folder: Path, command: list[str]) -> list[str]:
+    """``command`` run where ``folder`` cannot be written: by mode bits for
+    a user, on a read-only bind mount of a private mount namespace for root
+    (who writes through mode bits)."""
+    if os.geteuid() != 0:
+        for path in folder.iterdir():
+            path.chmod(0o444)
+        folder.chmod(0o555)
+        return command
+    if not shutil.which("unshare"):
+        pytest.skip("unshare absent : pas de montage en lecture seule")
+    script = (
+        'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && '
+        'shift && exec "$@"'
+    )
+    return ["unshare", "-m", "sh", "-c", script, "sh", str(folder), *command]
+
+
+def test_a_read_only_ledger_says_so(tmp_path: Path) -> None:
+    """A ledger that cannot be written (a read-only share): one French
+    line, exit 2, the file unchanged."""
+    referrals, slots = files(tmp_path)
+    shared = tmp_path / "partage"
+    db = shared / "cosen.db"
+    run("batch", "run", referrals, slots, "--out", tmp_path / "p",
+        "--db", db, "--now", NOW)  # fmt: skip
+    answers = answer_file(tmp_path / "r.csv", [("D1", "confirme")])
+    before = db.read_bytes()
+    command = read_only_command(
+        shared,
+        [sys.executable, "-m", "cosen", "batch", "answers", str(answers),
+         "--db", str(db), "--now", NOW],
+    )  # fmt: skip
+    try:
+        result = subprocess.run(command, capture_output=True, text=True)
+    finally:
+        shared.chmod(0o700)
+    if "mount:" in result.stderr or "unshare:" in result.stderr:
+        pytest.skip(f"montage en lecture seule impossible : {result.stderr}")
+    assert result.returncode == 2, result.stderr
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("Erreur : registre « cosen.db » inutilisable")
+    assert "lecture seule" in line
+    assert db.read_bytes() == before
+
+
+def test_a_device_is_no_ledger(tmp_path: Path) -> None:
+    result = run("batch", "run", *files(tmp_path), "--out", tmp_path / "p",
+                 "--db", "/dev/null", "--now", NOW)  # fmt: skip
+    assert_refused(result, "« /dev/null » n'est pas un fichier ordinaire")
+    assert not Path("/dev/null-journal").exists()
+
+
+def test_now_before_some_referrals_arrived_is_a_warning(
+    tmp_path: Path,
+) -> None:
+    referrals, slots = files(tmp_path)
+    result = run("batch", "run", referrals, slots, "--out", tmp_path / "p",
+                 "--db", tmp_path / "cosen.db", "--now",
+                 "26/11/2026 08:00")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert (
+        "Attention : 2 demande(s) reçue(s) après l'heure d'attribution "
+        "(--now) : pas de rendez-vous avant leur réception." in result.stderr
+    )
+
+
+def test_purge_dry_run_and_future(tmp_path: Path) -> None:
+    referrals, slots = files(tmp_path)
+    db = tmp_path / "cosen.db"
+    run("batch", "run", referrals, slots, "--out", tmp_path / "p",
+        "--db", db, "--now", NOW)  # fmt: skip
+    tried = run("batch", "purge", "--before", "28/11/2026", "--dry-run",
+                "--db", db)  # fmt: skip
+    assert tried.stdout == (
+        "Données personnelles seraient effacées pour 0 demande(s) close(s) "
+        "et 1 ligne(s) rejetée(s).\n"
+    )
+    assert_refused(
+        run("batch", "purge", "--before", "01/01/2099", "--db", db),
+        "date dans le futur",
+    )

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from cosen.clock import PARIS
 from tests.factories import referral_row, slot_row
 from tests.ledger.helpers import Desk
+
+EVENING = datetime(2026, 11, 27, 19, 0, tzinfo=PARIS)
 
 D1 = referral_row(referral_id="D1")
 D2 = referral_row(referral_id="D2", birth_name="Klein", first_name="Léa")
@@ -23,6 +28,7 @@ def test_answers_move_referrals_through_their_states(desk: Desk) -> None:
         ("D3", "Annulé"),
         ("D4", "absent"),
         ("D5", "réalisé"),
+        at=EVENING,
     )
     assert report.rejections == []
     assert {k.value: v for k, v in report.applied.items()} == {
@@ -47,8 +53,7 @@ def test_impossible_answers_are_rejected_row_by_row(desk: Desk) -> None:
         ("D9", "confirme"),  # unknown
         ("D2", "confirme"),  # never booked
         ("D1", "confirme"),  # closed
-        ("D2", "peut-être"),  # not an answer
-        ("D2", "annule"),  # fine: a pending referral may be withdrawn
+        ("D3", "peut-être"),  # not an answer
     )
     found = [
         (r.row, r.record_id, r.issues[0].detail) for r in report.rejections
@@ -57,8 +62,60 @@ def test_impossible_answers_are_rejected_row_by_row(desk: Desk) -> None:
         (2, "D9", "demande inconnue du registre"),
         (3, "D2", "demande sans rendez-vous attribué"),
         (4, "D1", "réponse impossible pour une demande close"),
-        (5, "D2", "réponse attendue : confirme, refuse, annule, absent ou "
+        (5, "D3", "réponse attendue : confirme, refuse, annule, absent ou "
                   "realise"),
     ]  # fmt: skip
-    assert {k.value: v for k, v in report.applied.items()} == {"annule": 1}
+    assert report.applied == {}
+    withdrawn = desk.answer(("D2", "annule"))  # a pending referral may go
+    assert withdrawn.rejections == []
     assert desk.states()["D2"] == ("closed", "cancelled")
+
+
+def test_no_show_or_done_only_once_the_appointment_started(
+    desk: Desk,
+) -> None:
+    """An « absent » typed before the appointment would lose the slot for
+    everyone else: refused until it has started."""
+    desk.run([D1, D2], [S1, S2])  # S1 at 14:00, S2 at 15:00
+    early = desk.answer(
+        ("D1", "absent"),
+        ("D2", "realise"),
+        at=datetime(2026, 11, 27, 14, 30, tzinfo=PARIS),
+    )
+    assert [(r.record_id, r.issues[0].detail) for r in early.rejections] == [
+        (
+            "D2",
+            "le rendez-vous du 27/11/2026 à 15h00 n'a pas encore eu lieu : "
+            "absent ou réalisé seulement après son début",
+        )
+    ]
+    assert desk.states() == {
+        "D1": ("closed", "no_show"),
+        "D2": ("booked", None),
+    }
+
+
+def test_contradictory_rows_for_one_referral_are_all_rejected(
+    desk: Desk,
+) -> None:
+    desk.run([D1, D2], [S1, S2])
+    report = desk.answer(
+        ("D1", "confirme"),
+        ("D2", "confirme"),
+        ("D1", "refuse"),
+        ("D2", "confirme"),  # the same answer again: applied once
+    )
+    found = [
+        (r.row, r.record_id, r.issues[0].detail) for r in report.rejections
+    ]
+    assert found == [
+        (2, "D1", "réponses contradictoires pour cette demande dans ce "
+                  "fichier (ligne(s) 4) : aucune n'est appliquée"),
+        (4, "D1", "réponses contradictoires pour cette demande dans ce "
+                  "fichier (ligne(s) 2) : aucune n'est appliquée"),
+    ]  # fmt: skip
+    assert {k.value: v for k, v in report.applied.items()} == {"confirme": 1}
+    assert desk.states() == {
+        "D1": ("booked", None),
+        "D2": ("confirmed", None),
+    }

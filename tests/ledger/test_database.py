@@ -19,6 +19,14 @@ from cosen.ledger import (
 from cosen.ledger.backends import open_backend
 from cosen.ledger.schema import MIGRATIONS
 
+# A run as the first schema holds it.
+RUN = (
+    "INSERT INTO runs (id, started_at, now, referrals_file, "
+    "referrals_sha256, slots_file, slots_sha256, settings, counts, status, "
+    "solution, baseline) VALUES (1, 'x', 'x', 'd', 'h', 'c', 'h', '{}', "
+    "'{}', 'OPTIMAL', '{}', '[]')"
+)
+
 
 def mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
@@ -35,15 +43,14 @@ def test_older_ledger_is_upgraded_keeping_its_data(
     with Database(ledger_target, version=1) as old:
         assert old.version == 1
         with old.write():
-            old.backend.execute(
-                "INSERT INTO runs VALUES (1, 'x', 'x', 'd', 'h', 'c', 'h', "
-                "'{}', '{}', 'OPTIMAL', '{}', '[]')"
-            )
+            old.backend.execute(RUN)
         assert "declines" not in old.backend.tables()
     with Database(ledger_target) as new:
         assert new.version == LATEST_VERSION
         assert new.backend.execute("SELECT id FROM runs") == [(1,)]
         assert new.backend.execute("SELECT count(*) FROM declines") == [(0,)]
+        # Runs from before deliveries were recorded count as delivered.
+        assert new.undelivered() == []
 
 
 def test_ledger_from_a_newer_cosen_is_refused(
@@ -114,10 +121,7 @@ def test_one_active_booking_per_slot_is_held_by_the_database(
     ledger: Database,
 ) -> None:
     with ledger.write():
-        ledger.backend.execute(
-            "INSERT INTO runs VALUES (1, 'x', 'x', 'd', 'h', 'c', 'h', "
-            "'{}', '{}', 'OPTIMAL', '{}', '[]')"
-        )
+        ledger.backend.execute(RUN)
         for referral in ("D1", "D2"):
             ledger.backend.execute(
                 "INSERT INTO referrals (referral_id, received_at, exams, "

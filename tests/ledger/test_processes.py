@@ -104,7 +104,9 @@ def test_killed_runs_leave_the_ledger_before_or_after(
     """Runs killed at random moments: the ledger is then exactly as
     before the run or as a complete run leaves it (a reference ledger,
     given the same runs uninterrupted, says which), and the next run
-    completes."""
+    completes. A run killed after its commit but before its files were
+    written is delivered by the next run: no committed run ends without
+    its files (its notices)."""
     rng = random.Random(20261127)
     db, reference = ledger_target, shadow_of(ledger_target, postgres_server)
     first = inputs(tmp_path, 0)
@@ -143,6 +145,18 @@ def test_killed_runs_leave_the_ledger_before_or_after(
             assert state(db) == after
     if KILLS >= 10:  # the random moments hit both sides of the commit
         assert outcomes["before"] > 0 and outcomes["after"] > 0, outcomes
+    last = inputs(tmp_path, KILLS)
+    subprocess.run(command(db, *last, tmp_path / "final"), check=True)
+    with Database(db) as ledger:
+        assert ledger.undelivered() == []
+        runs = ledger.runs()
+    for record in runs:
+        with Database(db) as ledger:
+            delivered = ledger.backend.execute(
+                "SELECT folder FROM deliveries WHERE run_id = ?", (record.id,)
+            )
+        ((folder,),) = delivered
+        assert (Path(str(folder)) / "notifications.csv").is_file()
 
 
 def test_two_runs_at_once_never_double_book(

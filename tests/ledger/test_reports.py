@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
+from cosen.errors import OptionError
 from cosen.ledger.reports import ledger_status, purge
 from tests.factories import referral_row, slot_row
 from tests.ledger.helpers import LATER, Desk
 from tests.postgres import Server
+
+NEXT_DAY = LATER + timedelta(days=1)
 
 D1 = referral_row(referral_id="D1")
 D2 = referral_row(referral_id="D2", birth_name="Klein", first_name="Léa")
@@ -61,8 +64,8 @@ def test_purge_leaves_no_personal_data_on_disk(
         [S1, S2],
     )  # fmt: skip
     desk.answer(("D1", "realise"))
-    assert purge(desk.ledger, date(2026, 11, 27), LATER) == 0  # closed after
-    assert purge(desk.ledger, date(2026, 11, 28), LATER) == 1
+    assert purge(desk.ledger, date(2026, 11, 27), NEXT_DAY) == (0, 0)
+    assert purge(desk.ledger, date(2026, 11, 28), NEXT_DAY) == (1, 0)
     content = stored_bytes(desk, postgres_server)
     assert secret.encode() not in content
     assert kept.encode() in content
@@ -70,3 +73,30 @@ def test_purge_leaves_no_personal_data_on_disk(
     assert desk.query(
         "SELECT count(*) FROM bookings WHERE referral_id = ?", "D1"
     ) == [(1,)]
+
+
+def test_purge_also_removes_rejected_rows_and_can_be_tried_first(
+    desk: Desk,
+) -> None:
+    """A rejected row's reasons may quote a cell (an exam cell holding a
+    name): the purge deletes the rejected rows of the runs before its
+    date; ``dry_run`` tells the counts and changes nothing."""
+    leaked = "Zbigniewska"
+    desk.run(
+        [D1, referral_row(referral_id="D9", birth_name="X", exams=leaked)],
+        [S1],
+    )
+    desk.answer(("D1", "realise"))
+    assert purge(desk.ledger, date(2026, 11, 28), NEXT_DAY, dry_run=True) == (
+        1,
+        1,
+    )
+    assert desk.query("SELECT count(*) FROM run_rejections") == [(1,)]
+    assert purge(desk.ledger, date(2026, 11, 28), NEXT_DAY) == (1, 1)
+    assert desk.query("SELECT count(*) FROM run_rejections") == [(0,)]
+    assert purge(desk.ledger, date(2026, 11, 28), NEXT_DAY) == (0, 0)
+
+
+def test_purge_of_the_future_is_refused(desk: Desk) -> None:
+    with pytest.raises(OptionError, match="date dans le futur"):
+        purge(desk.ledger, date(2026, 11, 29), LATER)

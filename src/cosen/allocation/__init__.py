@@ -17,6 +17,7 @@ from cosen.allocation.booking import (
     SolverOutcome,
     Unbooked,
     allocate,
+    arrived_after,
 )
 from cosen.allocation.indicators import (
     Indicators,
@@ -44,6 +45,7 @@ __all__ = [
     "Unbooked",
     "allocate",
     "allocation_indicators",
+    "arrived_after",
     "baseline_indicators",
     "breakdown",
     "build_problem",

@@ -36,6 +36,7 @@ __all__ = [
     "SolverOutcome",
     "Unbooked",
     "allocate",
+    "arrived_after",
 ]
 
 
@@ -121,6 +122,12 @@ class Outcome(Protocol):
     def solution(self) -> SolverOutcome: ...
     @property
     def baseline_lateness(self) -> Sequence[int]: ...
+
+
+def arrived_after(referrals: Iterable[Referral], now: datetime) -> int:
+    """How many referrals were received after the allocation time: a
+    ``--now`` in the past, most likely, worth a warning."""
+    return sum(referral.received_at > now for referral in referrals)
 
 
 def allocate(

@@ -38,10 +38,17 @@ _WAIT = option(
 
 
 def _open(db: str | None, wait: float, create: bool = False) -> Any:
-    """The ledger; only ``batch run`` creates a missing one."""
+    """The ledger; only ``batch run`` creates a missing one. Runs whose
+    files were never written are named on every command but ``run``,
+    which writes them."""
     from cosen.ledger import Database, ledger_target
+    from cosen.ledger.reports import delivery_warnings
 
-    return Database(ledger_target(db), wait, create=create)
+    ledger = Database(ledger_target(db), wait, create=create)
+    if not create:
+        for line in delivery_warnings(ledger):
+            click.echo(line, err=True)
+    return ledger
 
 
 @click.group(cls=FrenchGroup, context_settings=CONTEXT)
@@ -72,14 +79,32 @@ def run(
     rendez-vous libérés depuis le passage précédent (liberes/).
     """
     from cosen.allocation.summary import allocation_json, allocation_lines
-    from cosen.ledger.exports import export_run
+    from cosen.io.excel import check_writable
+    from cosen.ledger.exports import deliver, deliver_waiting
     from cosen.ledger.runs import run_batch
 
     settings = settings_from_options(**options)
+    # A run whose files cannot be written must not commit: its patients'
+    # notices would exist only in the ledger.
+    check_writable(out)
     with _open(db, wait, create=True) as ledger:
-        report = run_batch(ledger, referrals, slots, settings)
-        export_run(ledger, out, report.run_id)
+        earlier = deliver_waiting(ledger, out, parse_now(None))
+        report = run_batch(ledger, referrals, slots, settings, out)
+        deliver(ledger, out, parse_now(None), report.run_id)
     imported = report.imported
+    for run_id, place in earlier:
+        click.echo(
+            f"Fichiers du passage n° {run_id}, restés non écrits, écrits "
+            f"dans {place}/.",
+            err=True,
+        )
+    if imported.arrived_after_now:
+        click.echo(
+            f"Attention : {imported.arrived_after_now} demande(s) reçue(s) "
+            "après l'heure d'attribution (--now) : pas de rendez-vous "
+            "avant leur réception.",
+            err=True,
+        )
     if as_json:
         payload = allocation_json(
             report.allocation, imported.rejections, imported.received
@@ -256,11 +281,16 @@ def history_command(as_json: bool, db: str | None, wait: float) -> None:
 @batch.command("purge", context_settings=CONTEXT)
 @option("--before", required=True, metavar="DATE",
         help="Purge les demandes closes avant cette date.")  # fmt: skip
+@option("--dry-run", is_flag=True,
+        help="Dit ce qui serait effacé, sans rien effacer.")  # fmt: skip
 @_DB
 @_WAIT
-def purge_command(before: str, db: str | None, wait: float) -> None:
+def purge_command(
+    before: str, dry_run: bool, db: str | None, wait: float
+) -> None:
     """Efface les données personnelles des demandes closes (RGPD).
 
+    Efface aussi les lignes rejetées des passages d'avant cette date.
     Restent des données anonymes pour les statistiques : identifiants,
     examens, états, dates, créneaux et retards.
     """
@@ -268,8 +298,12 @@ def purge_command(before: str, db: str | None, wait: float) -> None:
 
     day = parse_option(parse_date, before, "--before")
     with _open(db, wait) as ledger:
-        count = purge(ledger, day, parse_now(None))
-    click.echo(f"Données personnelles effacées pour {count} demande(s).")
+        referrals, rejected = purge(ledger, day, parse_now(None), dry_run)
+    verb = "seraient effacées" if dry_run else "effacées"
+    click.echo(
+        f"Données personnelles {verb} pour {referrals} demande(s) close(s) "
+        f"et {rejected} ligne(s) rejetée(s)."
+    )
 
 
 @batch.command("export", context_settings=CONTEXT)
@@ -290,8 +324,8 @@ def export(
     folder: Path, run_id: int | None, db: str | None, wait: float
 ) -> None:
     """Réécrit les fichiers d'un passage à partir du registre."""
-    from cosen.ledger.exports import export_run
+    from cosen.ledger.exports import deliver
 
     with _open(db, wait) as ledger:
-        number = export_run(ledger, folder, run_id)
+        number = deliver(ledger, folder, parse_now(None), run_id)
     click.echo(f"Fichiers du passage n° {number} écrits dans {folder}/.")

@@ -199,3 +199,23 @@ def write_csv(
         stream.write(data)
 
     write_atomic(path, write)
+
+
+def check_writable(folder: Path) -> None:
+    """Make sure files can be written into ``folder`` (created, private,
+    if missing), before anything is committed that they must announce.
+
+    Raises
+    ------
+    CosenError
+        When the folder cannot be created or written to.
+    """
+    try:
+        private_folder(folder)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".cosen-"):
+            pass
+    except OSError as exc:
+        raise CosenError(
+            f"Impossible d'écrire dans le dossier « {folder} » "
+            f"({exc.strerror or 'accès refusé'})."
+        ) from None

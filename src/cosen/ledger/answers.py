@@ -38,6 +38,7 @@ from cosen.ledger.states import (
     State,
     answer_kind,
 )
+from cosen.parsing import french_datetime
 
 __all__ = [
     "ANSWER_COLUMNS",
@@ -83,7 +84,13 @@ class AnswerReport:
 def apply_answers(ledger: Database, path: Path, at: datetime) -> AnswerReport:
     """Apply patients' and centres' answers, row by row, in one
     transaction; rows that cannot be applied are rejected with their row
-    number."""
+    number.
+
+    Rows of one file that give one referral different answers contradict
+    each other: all of them are rejected, naming the others (the same
+    answer twice counts once). ``absent`` and ``realise`` need the
+    appointment to have started by ``at``.
+    """
     intake = read_records(
         path, ANSWER_SHEETS, AnswerRow, ANSWER_COLUMNS, _check_answers
     )
@@ -110,6 +117,7 @@ def _check_answers(
     rows: Iterable[tuple[int, Mapping[str, str]]],
 ) -> Intake[AnswerRow]:
     intake: Intake[AnswerRow] = Intake()
+    valid: list[AnswerRow] = []
     for row, raw in rows:
         record, issues, _ = check_row(AnswerRow, ANSWER_COLUMNS, raw)
         if record is None:
@@ -118,7 +126,32 @@ def _check_answers(
                 Rejection(row, referral_id, tuple(issues))
             )
         else:
-            intake.accepted.append(record.model_copy(update={"row": row}))
+            valid.append(record.model_copy(update={"row": row}))
+    by_referral: dict[str, list[AnswerRow]] = {}
+    for answer in valid:
+        by_referral.setdefault(answer.referral_id, []).append(answer)
+    for answers in by_referral.values():
+        if len({a.answer for a in answers}) == 1:
+            intake.accepted.append(answers[0])
+            continue
+        for answer in answers:
+            others = ", ".join(str(a.row) for a in answers if a is not answer)
+            intake.rejections.append(
+                Rejection(
+                    answer.row,
+                    answer.referral_id,
+                    (
+                        Issue(
+                            Reason.INVALID_FIELD,
+                            "reponse",
+                            "réponses contradictoires pour cette demande "
+                            f"dans ce fichier (ligne(s) {others}) : aucune "
+                            "n'est appliquée",
+                        ),
+                    ),
+                )
+            )
+    intake.accepted.sort(key=lambda a: a.row)
     return intake
 
 
@@ -134,6 +167,13 @@ def _apply(
         if state is State.PENDING:
             return "demande sans rendez-vous attribué"
         return f"réponse impossible pour une demande {STATE_TEXT[state]}"
+    if transition.needs_start:
+        start = db.visit_start(answer.referral_id)
+        if start is not None and start > at:
+            return (
+                f"le rendez-vous du {french_datetime(start)} n'a pas encore "
+                "eu lieu : absent ou réalisé seulement après son début"
+            )
     if answer.answer is AnswerKind.DECLINED:
         db.decline_booked(answer.referral_id)
     if transition.releases:

@@ -141,6 +141,14 @@ class _Sqlite:
         self.path = path
         self.wait = wait
         _create_private(path)
+        # SQLite writes beside the file (WAL, shared memory) even to read:
+        # a ledger or folder that cannot be written cannot be used.
+        if not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)):
+            raise LedgerError(
+                f"registre {describe(path)} inutilisable : fichier ou "
+                "dossier en lecture seule ; il est resté tel qu'avant la "
+                "commande."
+            )
         # The WAL and shared-memory files SQLite creates next to the ledger
         # take this process's umask: keep them private too.
         previous = os.umask(0o077)
@@ -164,6 +172,14 @@ class _Sqlite:
             self.execute("PRAGMA journal_mode = WAL")
         finally:
             os.umask(previous)
+        # Damage from outside (a disk, a copy cut short, an editor) would
+        # otherwise surface as a failure in the middle of some command,
+        # or not at all before an answer is written next to it.
+        if self.execute("PRAGMA quick_check") != [("ok",)]:
+            raise LedgerError(
+                f"registre {describe(self.path)} endommagé : ne plus "
+                "l'utiliser, restaurer la dernière sauvegarde."
+            )
 
     def execute(self, sql: str, parameters: Sequence[Any] = ()) -> list[Row]:
         try:
@@ -229,15 +245,43 @@ class _Sqlite:
                 f"depuis plus de {french_number(self.wait, None)} s : "
                 "réessayer plus tard."
             )
-        if "not a database" in text or "malformed" in text:
+        if "not a database" in text:
             return LedgerError(f"{where} n'est pas un registre cosen lisible.")
-        return LedgerError(f"registre {where} inutilisable ({error}).")
+        if "malformed" in text or "corrupt" in text:
+            return LedgerError(
+                f"registre {where} endommagé : ne plus l'utiliser, "
+                "restaurer la dernière sauvegarde."
+            )
+        for words, french in _SQLITE_PROBLEMS:
+            if any(word in text for word in words):
+                return LedgerError(
+                    f"registre {where} inutilisable : {french} ; il est "
+                    "resté tel qu'avant la commande."
+                )
+        return LedgerError(
+            f"registre {where} inutilisable (erreur SQLite "
+            f"{type(error).__name__})."
+        )
+
+
+# What SQLite says, and how a coordinator reads it.
+_SQLITE_PROBLEMS: Final = (
+    (("readonly", "read-only"), "fichier en lecture seule"),
+    (("disk is full", "database or disk is full"), "disque plein"),
+    (("unable to open",), "fichier impossible à ouvrir (droits ?)"),
+    (("disk i/o",), "erreur de lecture ou d'écriture du disque"),
+)
 
 
 def _create_private(path: Path) -> None:
     if path.exists():
         if path.is_dir():
             raise LedgerError(f"« {path} » est un dossier, pas un registre.")
+        if not path.is_file():  # a device, a fifo, a socket
+            raise LedgerError(
+                f"« {path} » n'est pas un fichier ordinaire : indiquer un "
+                "fichier de registre."
+            )
         return
     try:
         private_folder(path.parent)

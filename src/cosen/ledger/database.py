@@ -22,9 +22,9 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from cosen.allocation import AllocationSettings, Booked, Unbooked
 from cosen.clock import PARIS
@@ -319,17 +319,19 @@ class Database:
         started_at: datetime,
         settings: AllocationSettings,
         files: Sequence[tuple[str, str]],
+        out_folder: Path | None = None,
     ) -> int:
         """Record a run that starts; return its number.
 
-        ``files`` are the referral and slot files (name, SHA-256).
+        ``files`` are the referral and slot files (name, SHA-256);
+        ``out_folder`` is where its files are to be delivered.
         """
         (referrals_file, referrals_sha), (slots_file, slots_sha) = files
         rows = self.backend.execute(
             "INSERT INTO runs (started_at, now, referrals_file, "
             "referrals_sha256, slots_file, slots_sha256, settings, counts, "
-            "status, solution, baseline) VALUES (?, ?, ?, ?, ?, ?, ?, '{}', "
-            "'RUNNING', '{}', '[]') RETURNING id",
+            "status, solution, baseline, out_folder) VALUES (?, ?, ?, ?, ?, "
+            "?, ?, '{}', 'RUNNING', '{}', '[]', ?) RETURNING id",
             (
                 started_at.isoformat(timespec="seconds"),
                 settings.now.isoformat(),
@@ -338,9 +340,30 @@ class Database:
                 slots_file,
                 slots_sha,
                 _settings_text(settings),
+                str(out_folder) if out_folder else None,
             ),
         )
         return int(rows[0][0])
+
+    def record_delivery(self, run_id: int, folder: Path, at: datetime) -> None:
+        """A run's files were written to ``folder``."""
+        self.backend.execute(
+            "INSERT INTO deliveries VALUES (?, ?, ?) ON CONFLICT (run_id) "
+            "DO UPDATE SET folder = excluded.folder, "
+            "delivered_at = excluded.delivered_at",
+            (run_id, str(folder), at.isoformat(timespec="seconds")),
+        )
+
+    def undelivered(self) -> list[tuple[int, str | None]]:
+        """Runs committed whose files were never written: (run, folder
+        they were meant for), oldest first."""
+        return [
+            (int(run_id), folder)
+            for run_id, folder in self.backend.execute(
+                "SELECT id, out_folder FROM runs WHERE status != 'RUNNING' "
+                "AND id NOT IN (SELECT run_id FROM deliveries) ORDER BY id"
+            )
+        ]
 
     def finish_run(
         self,
@@ -468,7 +491,7 @@ class Database:
         if states:
             where = " AND state IN (" + ", ".join("?" * len(states)) + ")"
         return [
-            Referral.model_validate_json(data)
+            _record(Referral, data)
             for (data,) in self.backend.execute(
                 "SELECT data FROM referrals WHERE data IS NOT NULL"
                 f"{where} ORDER BY received_at, referral_id",
@@ -529,6 +552,16 @@ class Database:
             )
         ]
 
+    def visit_start(self, referral_id: str) -> datetime | None:
+        """When a referral's booked visit starts, if it holds one."""
+        rows = self.backend.execute(
+            "SELECT s.data FROM bookings b JOIN slots s "
+            "ON s.slot_id = b.slot_id WHERE b.referral_id = ? "
+            "AND b.active = 1 ORDER BY b.position LIMIT 1",
+            (referral_id,),
+        )
+        return _record(Slot, rows[0][0]).start if rows else None
+
     def referral_state(self, referral_id: str) -> State | None:
         """A referral's state, ``None`` if the ledger does not know it."""
         rows = self.backend.execute(
@@ -572,7 +605,7 @@ class Database:
     def slots(self) -> list[Slot]:
         """Every slot, by start."""
         return [
-            Slot.model_validate_json(data)
+            _record(Slot, data)
             for (data,) in self.backend.execute(
                 "SELECT data FROM slots ORDER BY start, slot_id"
             )
@@ -808,25 +841,64 @@ class Database:
     # ----------------------------------------------------------------------
     # Retention
 
-    def purge_closed_before(self, before: date, at: datetime) -> int:
-        """Clear the personal data of referrals closed before ``before``;
-        record the purge; return how many were purged."""
-        rows = self.backend.execute(
+    def purgeable(self, before: date) -> tuple[int, int]:
+        """What a purge before ``before`` would remove: referrals closed
+        before it that still hold personal data, and rejected rows of the
+        runs before it (their reasons may quote a cell)."""
+        day = before.isoformat()
+        referrals = self.backend.execute(
+            "SELECT count(*) FROM referrals WHERE state = 'closed' "
+            "AND closed_at < ? AND data IS NOT NULL",
+            (day,),
+        )
+        rejected = self.backend.execute(
+            "SELECT count(*) FROM run_rejections WHERE run_id IN "
+            "(SELECT id FROM runs WHERE now < ?)",
+            (day,),
+        )
+        return int(referrals[0][0]), int(rejected[0][0])
+
+    def purge_before(self, before: date, at: datetime) -> tuple[int, int]:
+        """Clear the personal data of referrals closed before ``before``
+        and delete the rejected rows of the runs before it; record the
+        purge; return how many of each were purged."""
+        day = before.isoformat()
+        counts = self.purgeable(before)
+        self.backend.execute(
             "UPDATE referrals SET data = NULL, content_sha256 = NULL "
-            "WHERE state = 'closed' AND closed_at < ? AND data IS NOT NULL "
-            "RETURNING referral_id",
-            (before.isoformat(),),
+            "WHERE state = 'closed' AND closed_at < ? AND data IS NOT NULL",
+            (day,),
+        )
+        self.backend.execute(
+            "DELETE FROM run_rejections WHERE run_id IN "
+            "(SELECT id FROM runs WHERE now < ?)",
+            (day,),
         )
         self.backend.execute(
             "INSERT INTO purges (purged_at, before, referrals) "
             "VALUES (?, ?, ?)",
-            (at.isoformat(timespec="seconds"), before.isoformat(), len(rows)),
+            (at.isoformat(timespec="seconds"), day, counts[0]),
         )
-        return len(rows)
+        return counts
 
 
 # --------------------------------------------------------------------------
 # How values are stored
+
+Model = TypeVar("Model", bound=BaseModel)
+
+
+def _record(model: type[Model], data: str) -> Model:
+    """A stored record read back through its model; stored text that no
+    longer parses means the ledger was damaged outside cosen."""
+    try:
+        return model.model_validate_json(data)
+    except ValidationError:
+        raise LedgerError(
+            "registre endommagé (donnée illisible) : restaurer la dernière "
+            "sauvegarde."
+        ) from None
+
 
 _RUN_COLUMNS: Final = (
     "id, started_at, now, referrals_file, referrals_sha256, slots_file, "

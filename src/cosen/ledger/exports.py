@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Final
 
@@ -20,7 +21,14 @@ from cosen.errors import CosenError
 from cosen.io.exports import write_centre_lists, write_exports
 from cosen.ledger.database import BookingRecord, Database, SolverReport
 
-__all__ = ["FULL_LISTS", "RELEASED_LISTS", "StoredRun", "export_run"]
+__all__ = [
+    "FULL_LISTS",
+    "RELEASED_LISTS",
+    "StoredRun",
+    "deliver",
+    "deliver_waiting",
+    "export_run",
+]
 
 FULL_LISTS: Final = "liste-complete"
 RELEASED_LISTS: Final = "liberes"
@@ -91,6 +99,33 @@ def export_run(
         folder / RELEASED_LISTS, snapshot.released, "Rendez-vous COSEN libérés"
     )
     return run.run_id
+
+
+def deliver(
+    ledger: Database, folder: Path, at: datetime, run_id: int | None = None
+) -> int:
+    """Write a run's files (:func:`export_run`) and record them delivered:
+    no later command will say they wait. Returns the run's number."""
+    number = export_run(ledger, folder, run_id)
+    with ledger.write() as db:
+        db.record_delivery(number, folder, at)
+    return number
+
+
+def deliver_waiting(
+    ledger: Database, folder: Path, at: datetime
+) -> list[tuple[int, Path]]:
+    """Write the files of every run that never had them (a kill or a full
+    disk between its commit and its export), each into
+    ``folder/passage-N``; return the runs and where they went."""
+    with ledger.read() as db:
+        waiting = [run_id for run_id, _ in db.undelivered()]
+    delivered = []
+    for run_id in waiting:
+        place = folder / f"passage-{run_id}"
+        deliver(ledger, place, at, run_id)
+        delivered.append((run_id, place))
+    return delivered
 
 
 def _read(ledger: Database, run_id: int | None) -> _Snapshot:

@@ -7,9 +7,10 @@ from datetime import date, datetime
 from typing import Any
 
 from cosen.allocation import indicators
+from cosen.errors import OptionError
 from cosen.ledger.database import Database, RunRecord
 
-__all__ = ["history", "ledger_status", "purge"]
+__all__ = ["delivery_warnings", "history", "ledger_status", "purge"]
 
 
 def ledger_status(
@@ -57,14 +58,44 @@ def history(ledger: Database) -> list[RunRecord]:
         return db.runs()
 
 
-def purge(ledger: Database, before: date, at: datetime) -> int:
-    """Delete the personal data of referrals closed before ``before``.
+def purge(
+    ledger: Database, before: date, at: datetime, dry_run: bool = False
+) -> tuple[int, int]:
+    """Delete the personal data of referrals closed before ``before``, and
+    the rejected rows of the runs before it.
 
     What stays is anonymous: ids, exams, states, outcomes, dates and the
     bookings' slots and lateness, for statistics. The tables are then
-    rewritten so the data leave the disk. Returns how many were purged.
+    rewritten so the data leave the disk. Returns how many referrals and
+    rejected rows were purged (or would be, with ``dry_run``).
+
+    Raises
+    ------
+    OptionError
+        When ``before`` is after ``at``'s day: a purge of the future is a
+        typo.
     """
+    if before > at.date():
+        raise OptionError(
+            "option --before : date dans le futur (une purge porte sur le "
+            "passé)."
+        )
+    if dry_run:
+        with ledger.read() as db:
+            return db.purgeable(before)
     with ledger.write() as db:
-        count = db.purge_closed_before(before, at)
+        counts = db.purge_before(before, at)
     ledger.compact()
-    return count
+    return counts
+
+
+def delivery_warnings(ledger: Database) -> list[str]:
+    """French lines naming the runs whose files were never written."""
+    with ledger.read() as db:
+        waiting = db.undelivered()
+    return [
+        f"Attention : les fichiers du passage n° {run_id} n'ont pas été "
+        "écrits ; « cosen batch run » les écrit d'abord, ou « cosen batch "
+        f"export DOSSIER --run {run_id} »."
+        for run_id, _ in waiting
+    ]

@@ -15,7 +15,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from cosen.allocation import Allocation, AllocationSettings, allocate
+from cosen.allocation import (
+    Allocation,
+    AllocationSettings,
+    allocate,
+    arrived_after,
+)
 from cosen.domain import (
     Intake,
     PatientRegister,
@@ -53,6 +58,9 @@ class ImportReport:
         the ledger included, by row.
     slot_rejections
         The slot file's rejected rows.
+    arrived_after_now
+        Pending referrals received after the allocation time (``--now``
+        in the past?): they could not be booked before their reception.
     """
 
     referrals: Counter[str] = field(default_factory=Counter)
@@ -60,6 +68,7 @@ class ImportReport:
     notes: list[tuple[str, str, str]] = field(default_factory=list)
     rejections: list[Rejection] = field(default_factory=list)
     slot_rejections: list[Rejection] = field(default_factory=list)
+    arrived_after_now: int = 0
 
     @property
     def received(self) -> int:
@@ -102,11 +111,13 @@ def run_batch(
     referrals_path: Path,
     slots_path: Path,
     settings: AllocationSettings,
+    out_folder: Path | None = None,
 ) -> RunReport:
     """Import the files, book the pending referrals, record the run.
 
     Everything happens in one transaction. Exports are not written here
-    (see :func:`cosen.ledger.exports.export_run`, to call after).
+    (see :func:`cosen.ledger.exports.deliver`, to call after, into
+    ``out_folder``: until then, the run counts as waiting for its files).
     """
     referral_intake = read_referrals(referrals_path)
     slot_intake = read_slots(slots_path)
@@ -118,14 +129,17 @@ def run_batch(
                 (path.name, file_digest(path))
                 for path in (referrals_path, slots_path)
             ],
+            out_folder,
         )
         imported = ImportReport()
         _import_referrals(db, run_id, referral_intake, imported)
         _import_slots(db, run_id, slot_intake, imported)
         booked = db.booked_slot_ids()
         slots = db.slots()
+        pending = db.referrals(State.PENDING)
+        imported.arrived_after_now = arrived_after(pending, settings.now)
         allocation = allocate(
-            db.referrals(State.PENDING),
+            pending,
             [
                 s
                 for s in slots

@@ -152,4 +152,25 @@ MIGRATIONS: Final[tuple[tuple[int, str, tuple[str, ...]], ...]] = (
             "CREATE INDEX referrals_by_state ON referrals (state)",
         ),
     ),
+    (
+        3,
+        "deliveries of each run's files",
+        (
+            # Runs of older ledgers had their files written right after
+            # their commit: count them delivered.
+            """
+            CREATE TABLE deliveries (
+                run_id INTEGER PRIMARY KEY REFERENCES runs (id),
+                folder TEXT NOT NULL,
+                delivered_at TEXT NOT NULL
+            )
+            """,
+            """
+            INSERT INTO deliveries
+                SELECT id, '', started_at FROM runs
+                WHERE status != 'RUNNING'
+            """,
+            "ALTER TABLE runs ADD COLUMN out_folder TEXT",
+        ),
+    ),
 )

@@ -68,12 +68,16 @@ class Transition:
         How it ends, for answers that close it.
     releases
         Whether its booked slots are released for others.
+    needs_start
+        Whether the appointment must have started (a no-show or a done
+        exam cannot be told before it: the slot would be lost to others).
     """
 
     allowed: frozenset[State]
     to: State
     outcome: Outcome | None = None
     releases: bool = False
+    needs_start: bool = False
 
 
 _HELD: Final = frozenset({State.BOOKED, State.CONFIRMED})
@@ -86,8 +90,12 @@ TRANSITIONS: Final = {
     AnswerKind.CANCELLED: Transition(
         _HELD | {State.PENDING}, State.CLOSED, Outcome.CANCELLED, True
     ),
-    AnswerKind.NO_SHOW: Transition(_HELD, State.CLOSED, Outcome.NO_SHOW),
-    AnswerKind.DONE: Transition(_HELD, State.CLOSED, Outcome.DONE),
+    AnswerKind.NO_SHOW: Transition(
+        _HELD, State.CLOSED, Outcome.NO_SHOW, needs_start=True
+    ),
+    AnswerKind.DONE: Transition(
+        _HELD, State.CLOSED, Outcome.DONE, needs_start=True
+    ),
 }
 
 ANSWER_WORDS: Final = {
