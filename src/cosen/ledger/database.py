@@ -15,12 +15,13 @@ inside :meth:`Database.read` (one snapshot).
 
 from __future__ import annotations
 
+import enum
 import hashlib
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
-from datetime import date, datetime
+from dataclasses import asdict, dataclass, replace
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Final, TypeVar
 
@@ -34,6 +35,13 @@ from cosen.ledger.backends import (
     LedgerError,
     describe,
     open_backend,
+)
+from cosen.ledger.messages import (
+    Audience,
+    Channel,
+    MessageKind,
+    OutboxMessage,
+    OutboxState,
 )
 from cosen.ledger.schema import MIGRATIONS
 from cosen.ledger.states import Outcome, State
@@ -55,7 +63,7 @@ LATEST_VERSION: Final = MIGRATIONS[-1][0]
 DEFAULT_WAIT: Final = 10.0
 # Tables holding personal data (referrals' JSON, rejected rows' ids):
 # what a purge rewrites so that nothing lingers on disk.
-_PERSONAL_TABLES: Final = ("referrals", "run_rejections")
+_PERSONAL_TABLES: Final = ("referrals", "run_rejections", "outbox")
 
 
 @dataclass(frozen=True)
@@ -773,6 +781,158 @@ class Database:
         )
 
     # ----------------------------------------------------------------------
+    # Outbox
+
+    def visit_ids(self, run_id: int) -> dict[str, int]:
+        """The booking row of each visit a run booked (its first slot's),
+        by referral: what a notice is about."""
+        return {
+            str(referral_id): int(booking_id)
+            for referral_id, booking_id in self.backend.execute(
+                "SELECT referral_id, id FROM bookings "
+                "WHERE run_id = ? AND position = 0",
+                (run_id,),
+            )
+        }
+
+    def active_visit_id(self, referral_id: str) -> int | None:
+        """The booking row of a referral's active visit, if any."""
+        rows = self.backend.execute(
+            "SELECT id FROM bookings WHERE referral_id = ? AND active = 1 "
+            "AND position = 0",
+            (referral_id,),
+        )
+        return int(rows[0][0]) if rows else None
+
+    def visit(self, booking_id: int) -> BookingRecord:
+        """The visit whose first slot's booking row is ``booking_id``."""
+        rows = self.backend.execute(
+            "SELECT b.run_id, b.referral_id, b.slot_id, b.target, "
+            "b.late_minutes FROM bookings b JOIN bookings f "
+            "ON f.referral_id = b.referral_id AND f.run_id = b.run_id "
+            "WHERE f.id = ? ORDER BY b.position",
+            (booking_id,),
+        )
+        run, referral_id, _, target, late = rows[0]
+        return BookingRecord(
+            int(run),
+            str(referral_id),
+            tuple(str(row[2]) for row in rows),
+            datetime.fromisoformat(target),
+            int(late),
+        )
+
+    def add_messages(self, messages: Iterable[OutboxMessage]) -> None:
+        """Queue messages; one already queued (same id) is left alone."""
+        self.backend.execute_many(
+            f"INSERT INTO outbox ({_OUTBOX_COLUMNS}) VALUES "
+            f"({', '.join('?' * _OUTBOX_WIDTH)}) ON CONFLICT DO NOTHING",
+            [_outbox_row(m) for m in messages],
+        )
+
+    def messages(
+        self,
+        referral_id: str | None = None,
+        states: Iterable[OutboxState] = (),
+    ) -> list[OutboxMessage]:
+        """Messages of a referral, or in some states (all if none), by
+        creation then id."""
+        conditions, parameters = [], []
+        if referral_id is not None:
+            conditions.append("referral_id = ?")
+            parameters.append(referral_id)
+        wanted = [state.value for state in states]
+        if wanted:
+            conditions.append(
+                "state IN (" + ", ".join("?" * len(wanted)) + ")"
+            )
+            parameters += wanted
+        where = " AND ".join(conditions) or "1 = 1"
+        return [
+            _outbox_message(row)
+            for row in self.backend.execute(
+                f"SELECT {_OUTBOX_COLUMNS} FROM outbox WHERE {where} "
+                "ORDER BY created_at, id",
+                parameters,
+            )
+        ]
+
+    def replace_unsent(self, booking_id: int) -> None:
+        """A visit released before its messages went: they never will."""
+        self.backend.execute(
+            "UPDATE outbox SET state = 'replaced' WHERE booking_id = ? "
+            "AND state IN ('pending', 'failed', 'manual')",
+            (booking_id,),
+        )
+
+    def claim_message(
+        self, now: datetime, channels: Iterable[Channel], claimer: str
+    ) -> OutboxMessage | None:
+        """Take the next due message of ``channels`` for sending: it is
+        ``sending``, claimed by ``claimer``, one attempt more. Call inside
+        :meth:`write`, so two senders never take the same message."""
+        names = [channel.value for channel in channels]
+        if not names:
+            return None
+        rows = self.backend.execute(
+            f"SELECT {_OUTBOX_COLUMNS} FROM outbox WHERE state = 'pending' "
+            "AND next_attempt_at <= ? AND channel IN ("
+            + ", ".join("?" * len(names))
+            + ") ORDER BY next_attempt_at, id LIMIT 1",
+            (_instant(now), *names),
+        )
+        if not rows:
+            return None
+        message = _outbox_message(rows[0])
+        self.backend.execute(
+            "UPDATE outbox SET state = 'sending', claimed_at = ?, "
+            "claimed_by = ?, attempts = attempts + 1 WHERE id = ?",
+            (_instant(now), claimer, message.id),
+        )
+        return replace(
+            message,
+            state=OutboxState.SENDING,
+            attempts=message.attempts + 1,
+            claimed_by=claimer,
+            claimed_at=now,
+        )
+
+    def finish_message(
+        self,
+        message_id: str,
+        state: OutboxState,
+        at: datetime,
+        error: str | None = None,
+        retry_at: datetime | None = None,
+    ) -> None:
+        """After a sending attempt: ``sent`` (at ``at``), ``failed`` with
+        its reason, or back to ``pending`` until ``retry_at``."""
+        self.backend.execute(
+            "UPDATE outbox SET state = ?, last_error = ?, "
+            "next_attempt_at = coalesce(?, next_attempt_at), "
+            "sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END, "
+            "claimed_by = NULL WHERE id = ?",
+            (
+                state.value,
+                error,
+                _instant(retry_at) if retry_at else None,
+                state.value,
+                _instant(at),
+                message_id,
+            ),
+        )
+
+    def count_messages(self) -> dict[tuple[Channel, OutboxState], int]:
+        """Messages by channel and state."""
+        return {
+            (Channel(channel), OutboxState(state)): int(count)
+            for channel, state, count in self.backend.execute(
+                "SELECT channel, state, count(*) FROM outbox "
+                "GROUP BY channel, state ORDER BY channel, state"
+            )
+        }
+
+    # ----------------------------------------------------------------------
     # Counts (no personal data)
 
     def count_states(self) -> dict[State, int]:
@@ -858,6 +1018,15 @@ class Database:
         )
         return int(referrals[0][0]), int(rejected[0][0])
 
+    def purge_messages(self) -> None:
+        """Clear the words and addresses of the messages about referrals
+        whose data were purged."""
+        self.backend.execute(
+            "UPDATE outbox SET body = NULL, subject = NULL, recipient = NULL "
+            "WHERE body IS NOT NULL AND referral_id IN "
+            "(SELECT referral_id FROM referrals WHERE data IS NULL)"
+        )
+
     def purge_before(self, before: date, at: datetime) -> tuple[int, int]:
         """Clear the personal data of referrals closed before ``before``
         and delete the rejected rows of the runs before it; record the
@@ -874,6 +1043,7 @@ class Database:
             "(SELECT id FROM runs WHERE now < ?)",
             (day,),
         )
+        self.purge_messages()
         self.backend.execute(
             "INSERT INTO purges (purged_at, before, referrals) "
             "VALUES (?, ?, ?)",
@@ -884,6 +1054,55 @@ class Database:
 
 # --------------------------------------------------------------------------
 # How values are stored
+
+_OUTBOX_FIELDS: Final = (
+    "id", "referral_id", "booking_id", "run_id", "kind", "audience",
+    "channel", "recipient", "subject", "body", "note", "state", "due_at",
+    "next_attempt_at", "attempts", "last_error", "created_at", "claimed_at",
+    "claimed_by", "sent_at",
+)  # fmt: skip
+_OUTBOX_COLUMNS: Final = ", ".join(_OUTBOX_FIELDS)
+_OUTBOX_WIDTH: Final = len(_OUTBOX_FIELDS)
+_OUTBOX_TIMES: Final = frozenset(
+    {"due_at", "next_attempt_at", "created_at", "claimed_at", "sent_at"}
+)
+
+
+def _instant(moment: datetime) -> str:
+    """A moment as stored where it is compared as text: UTC, so that
+    text order is time order whatever the offset."""
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def _outbox_row(message: OutboxMessage) -> tuple[Any, ...]:
+    values = []
+    for name in _OUTBOX_FIELDS:
+        value = getattr(message, name)
+        if isinstance(value, enum.Enum):
+            value = value.value
+        elif isinstance(value, datetime):
+            value = _instant(value)
+        values.append(value)
+    return tuple(values)
+
+
+def _outbox_message(row: Sequence[Any]) -> OutboxMessage:
+    values = dict(zip(_OUTBOX_FIELDS, row, strict=True))
+    for name in _OUTBOX_TIMES:
+        if values[name] is not None:
+            values[name] = datetime.fromisoformat(values[name]).astimezone(
+                PARIS
+            )
+    return OutboxMessage(
+        **{
+            **values,
+            "kind": MessageKind(values["kind"]),
+            "audience": Audience(values["audience"]),
+            "channel": Channel(values["channel"]),
+            "state": OutboxState(values["state"]),
+        }
+    )
+
 
 Model = TypeVar("Model", bound=BaseModel)
 

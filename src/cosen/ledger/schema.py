@@ -173,4 +173,49 @@ MIGRATIONS: Final[tuple[tuple[int, str, tuple[str, ...]], ...]] = (
             "ALTER TABLE runs ADD COLUMN out_folder TEXT",
         ),
     ),
+    (
+        4,
+        "the outbox of notices",
+        (
+            # A notice's text names the patient: body, subject and
+            # recipient are personal data, cleared by the purge.
+            """
+            CREATE TABLE outbox (
+                id TEXT PRIMARY KEY,
+                referral_id TEXT NOT NULL REFERENCES referrals,
+                booking_id INTEGER REFERENCES bookings (id),
+                run_id INTEGER REFERENCES runs (id),
+                kind TEXT NOT NULL CHECK (
+                    kind IN ('booked', 'changed', 'cancelled', 'reminder')
+                ),
+                audience TEXT NOT NULL CHECK (
+                    audience IN ('prescriber', 'patient')
+                ),
+                channel TEXT NOT NULL CHECK (
+                    channel IN ('email', 'sms', 'phone')
+                ),
+                recipient TEXT,
+                subject TEXT,
+                body TEXT,
+                note TEXT NOT NULL,
+                state TEXT NOT NULL CHECK (
+                    state IN (
+                        'pending', 'sending', 'sent', 'failed', 'replaced',
+                        'manual'
+                    )
+                ),
+                due_at TEXT NOT NULL,
+                next_attempt_at TEXT NOT NULL,
+                attempts INTEGER NOT NULL DEFAULT 0,
+                last_error TEXT,
+                created_at TEXT NOT NULL,
+                claimed_at TEXT,
+                claimed_by TEXT,
+                sent_at TEXT
+            )
+            """,
+            "CREATE INDEX outbox_due ON outbox (state, next_attempt_at)",
+            "CREATE INDEX outbox_by_referral ON outbox (referral_id)",
+        ),
+    ),
 )
