@@ -32,6 +32,7 @@ __all__ = [
     "parse_positive_int",
     "parse_postcode",
     "parse_yes_no",
+    "printable",
 ]
 
 # Excel's day zero (the 1900 leap-year bug is absorbed by starting on the
@@ -55,6 +56,45 @@ def normalize_key(text: str) -> str:
     'delaisouhaite'
     """
     return re.sub(r"[\s_\-]+", "", strip_accents(text).casefold())
+
+
+# Terminal escape sequences: CSI (ESC [ or 0x9B ... final byte), OSC, DCS,
+# SOS, PM, APC (ESC ] P X ^ _ or their C1 forms, up to BEL or ST), and the
+# two-character ESC forms.
+_ESCAPES = re.compile(
+    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?"
+    r"|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]*"
+    r"(?:\x07|\x1b\\|\x9c)?"
+    r"|\x1b[ -~]?"
+)
+
+
+def printable(text: str) -> str:
+    """``text`` made safe to show on a terminal, on one line.
+
+    Escape sequences are removed whole; other control and format
+    characters (C0, DEL, C1, bidirectional overrides, zero-width) are
+    removed, line and tab characters become spaces, and a character that
+    cannot be written (a lone surrogate) becomes U+FFFD. Text read from a
+    user's file goes through here before it is echoed: an id holding
+    escape sequences could retitle the window or print fake lines.
+    """
+    if text.isprintable():
+        return text
+    text = _ESCAPES.sub("", text)
+    kept = []
+    for char in text:
+        if char.isprintable() or char == " ":
+            kept.append(char)
+            continue
+        category = unicodedata.category(char)
+        if char in "\t\n\r\x0b\x0c\x85" or category in ("Zl", "Zp"):
+            kept.append(" ")
+        elif category == "Cs":
+            kept.append("\ufffd")
+        elif category.startswith("Z") or category in ("Co", "Cn"):
+            kept.append(char)
+    return "".join(kept)
 
 
 def strip_accents(text: str) -> str:
