@@ -98,8 +98,9 @@ def run(
         f"{counts.get('rejected', 0)} ; créneaux nouveaux "
         f"{counts.get('slots_new', 0)}."
     )
-    for _, record_id, note in report.notes:
-        click.echo(f"  ! {record_id} : {note}")
+    echo_lines(
+        [f"  ! {record_id} : {note}" for _, record_id, note in report.notes]
+    )
     echo_lines(
         summary_lines(report.allocation, report.rejections, counts["received"])
     )
@@ -129,7 +130,7 @@ def answers(path: Path, now: str | None, db: Path | None, wait: float) -> int:
     click.echo(f"Réponses appliquées : {applied or 'aucune'}.")
     for rejection in report.rejections:
         row, record_id, _, reasons, _ = rejection_cells(rejection)
-        click.echo(f"  ! ligne {row} ({record_id}) : {reasons}")
+        echo_lines([f"  ! ligne {row} ({record_id}) : {reasons}"])
     return EXIT_REJECTED if report.rejections else 0
 
 
