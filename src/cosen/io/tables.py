@@ -374,7 +374,7 @@ class _Decoded(NamedTuple):
     foreign: frozenset[int]
 
 
-def _decode(path: Path, data: bytes) -> _Decoded:
+def _decode(data: bytes) -> _Decoded:
     """UTF-8 with or without BOM, else Windows-1252, as French tools write.
 
     A file is in one encoding. When its lines disagree (rows pasted from
@@ -446,7 +446,7 @@ def _read_csv(path: Path) -> Table:
         raise UnusableFileError(path, "fichier illisible") from None
     if b"\x00" in data:
         raise UnusableFileError(path, "ce n'est pas un fichier CSV (texte)")
-    decoded = _decode(path, data)
+    decoded = _decode(data)
     del data
     text = decoded.text
     first = 0

@@ -81,12 +81,15 @@ def _cap_memory(headroom: int) -> None:
     """Cap this process's address space at what it uses now plus
     ``headroom`` bytes, and write no core file when it ends on the cap."""
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    with open("/proc/self/status", encoding="ascii") as status:
-        used = next(
-            int(line.split()[1]) * 1024
-            for line in status
-            if line.startswith("VmSize:")
-        )
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            used = next(
+                int(line.split()[1]) * 1024
+                for line in status
+                if line.startswith("VmSize:")
+            )
+    except (OSError, StopIteration):
+        return  # not Linux: the parser runs uncapped, as it did in-process
     limit = used + headroom
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
