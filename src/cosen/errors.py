@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from cosen.parsing import printable
+
 
 class CosenError(Exception):
     """Base class of the errors shown to users as one French line."""
@@ -18,6 +20,9 @@ class CosenError(Exception):
 
 class UnusableFileError(CosenError):
     """A whole input file cannot be used (missing, unreadable, malformed).
+
+    File and sheet names come from the user's disk and file: the message
+    is made :func:`~cosen.parsing.printable`.
 
     Parameters
     ----------
@@ -38,7 +43,7 @@ class UnusableFileError(CosenError):
         where = f"« {self.path.name} »"
         if sheet:
             where += f", feuille « {sheet} »"
-        super().__init__(f"Fichier {where} : {problem}")
+        super().__init__(printable(f"Fichier {where} : {problem}"))
 
 
 class OptionError(CosenError):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Final
 
-__all__ = ["LIMITS"]
+__all__ = ["LIMITS", "SHEET_LIMITS"]
 
 LIMITS: Final[dict[str, tuple[float, float]]] = {
     "notice_hours": (0, 168),
@@ -21,3 +21,16 @@ LIMITS: Final[dict[str, tuple[float, float]]] = {
     "workers": (1, 64),
 }
 """Setting name -> (least, greatest) value accepted."""
+
+SHEET_LIMITS: Final[dict[str, int]] = {
+    "rows": 1_000_000,
+    "columns": 256,
+    "cells": 25_000_000,
+    "bytes": 1 << 30,
+    "cell_chars": 32_767,
+}
+"""What one sheet or CSV file read may hold: data rows; columns; cells
+spanned (rows times columns, what the parser lays out); bytes (a CSV file,
+or a workbook's uncompressed content); characters in one cell (Excel's
+own maximum). A sheet past one of them is refused; a longer cell rejects
+its row."""

@@ -11,6 +11,7 @@ four-digit postcode is not padded, a date without a time is not midnight.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
@@ -33,6 +34,7 @@ __all__ = [
     "parse_positive_int",
     "parse_postcode",
     "parse_yes_no",
+    "printable",
 ]
 
 # Excel's day zero (the 1900 leap-year bug is absorbed by starting on the
@@ -56,6 +58,45 @@ def normalize_key(text: str) -> str:
     'delaisouhaite'
     """
     return re.sub(r"[\s_\-]+", "", strip_accents(text).casefold())
+
+
+# Terminal escape sequences: CSI (ESC [ or 0x9B ... final byte), OSC, DCS,
+# SOS, PM, APC (ESC ] P X ^ _ or their C1 forms, up to BEL or ST), and the
+# two-character ESC forms.
+_ESCAPES = re.compile(
+    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?"
+    r"|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]*"
+    r"(?:\x07|\x1b\\|\x9c)?"
+    r"|\x1b[ -~]?"
+)
+
+
+def printable(text: str) -> str:
+    """``text`` made safe to show on a terminal, on one line.
+
+    Escape sequences are removed whole; other control and format
+    characters (C0, DEL, C1, bidirectional overrides, zero-width) are
+    removed, line and tab characters become spaces, and a character that
+    cannot be written (a lone surrogate) becomes U+FFFD. Text read from a
+    user's file goes through here before it is echoed: an id holding
+    escape sequences could retitle the window or print fake lines.
+    """
+    if text.isprintable():
+        return text
+    text = _ESCAPES.sub("", text)
+    kept = []
+    for char in text:
+        if char.isprintable() or char == " ":
+            kept.append(char)
+            continue
+        category = unicodedata.category(char)
+        if char in "\t\n\r\x0b\x0c\x85" or category in ("Zl", "Zp"):
+            kept.append(" ")
+        elif category == "Cs":
+            kept.append("\ufffd")
+        elif category.startswith("Z") or category in ("Co", "Cn"):
+            kept.append(char)
+    return "".join(kept)
 
 
 def strip_accents(text: str) -> str:
@@ -228,6 +269,20 @@ def parse_postcode(text: str) -> str:
     return code
 
 
+# A French number written nationally, in pairs or not, with at most one
+# space, dot or dash between pairs: read without phonenumbers' general
+# parser (the same result, ten times faster; tested against it).
+_NATIONAL = re.compile(
+    r"0([1-9])[ .\-]?(\d\d)[ .\-]?(\d\d)[ .\-]?(\d\d)[ .\-]?(\d\d)"
+)
+_MOBILE_KINDS = frozenset(
+    {
+        phonenumbers.PhoneNumberType.MOBILE,
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    }
+)
+
+
 def parse_phone(text: str) -> tuple[str, bool]:
     """Read a phone number; return its E.164 form and whether it is mobile.
 
@@ -235,23 +290,82 @@ def parse_phone(text: str) -> tuple[str, bool]:
     countries need their ``+`` or ``00`` prefix.
     """
     cleaned = text.strip()
+    national = _NATIONAL.fullmatch(cleaned)
+    if national is not None:
+        digits = "".join(national.groups())
+        kind = _french_type(digits)
+        if kind == phonenumbers.PhoneNumberType.UNKNOWN:
+            raise CellError("numéro de téléphone invalide")
+        return "+33" + digits, kind in _MOBILE_KINDS
+    return _parse_any_phone(cleaned)
+
+
+@functools.cache
+def _french_descriptions() -> tuple[tuple[re.Pattern[str], int], ...]:
+    """France's number types from phonenumbers' metadata, in the order of
+    its own type lookup (``_number_type_helper``): (pattern, type), the
+    general description first. Only 9-digit types are kept: a national
+    number read by ``_NATIONAL`` has 9 digits."""
+    kinds = phonenumbers.PhoneNumberType
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region("FR")
+    assert metadata is not None and not (
+        metadata.same_mobile_and_fixed_line_pattern
+    )
+    order = [
+        (metadata.general_desc, kinds.UNKNOWN),
+        (metadata.premium_rate, kinds.PREMIUM_RATE),
+        (metadata.toll_free, kinds.TOLL_FREE),
+        (metadata.shared_cost, kinds.SHARED_COST),
+        (metadata.voip, kinds.VOIP),
+        (metadata.personal_number, kinds.PERSONAL_NUMBER),
+        (metadata.pager, kinds.PAGER),
+        (metadata.uan, kinds.UAN),
+        (metadata.voicemail, kinds.VOICEMAIL),
+        (metadata.fixed_line, kinds.FIXED_LINE),
+        (metadata.mobile, kinds.MOBILE),
+    ]
+    return tuple(
+        (re.compile(desc.national_number_pattern), kind)
+        for desc, kind in order
+        if desc is not None
+        and desc.national_number_pattern
+        and (not desc.possible_length or 9 in desc.possible_length)
+    )
+
+
+def _french_type(digits: str) -> int:
+    """The type of a 9-digit French national number, as
+    ``phonenumbers.number_type`` gives it (UNKNOWN: invalid)."""
+    kinds = phonenumbers.PhoneNumberType
+    general, *typed = _french_descriptions()
+    if general[1] != kinds.UNKNOWN or not general[0].fullmatch(digits):
+        return kinds.UNKNOWN
+    for pattern, kind in typed:
+        if pattern.fullmatch(digits):
+            if kind == kinds.FIXED_LINE and any(
+                k == kinds.MOBILE and p.fullmatch(digits) for p, k in typed
+            ):
+                return kinds.FIXED_LINE_OR_MOBILE
+            return kind
+    return kinds.UNKNOWN
+
+
+def _parse_any_phone(cleaned: str) -> tuple[str, bool]:
+    """:func:`parse_phone` through phonenumbers' general parser."""
     if cleaned.startswith("00"):
         cleaned = "+" + cleaned[2:]
     try:
         number = phonenumbers.parse(cleaned, "FR")
     except phonenumbers.NumberParseException:
         raise CellError("numéro de téléphone illisible") from None
-    if not phonenumbers.is_valid_number(number):
-        raise CellError("numéro de téléphone invalide")
+    # A valid number is one of a known type: one lookup, not two.
     kind = phonenumbers.number_type(number)
-    mobile = kind in (
-        phonenumbers.PhoneNumberType.MOBILE,
-        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
-    )
+    if kind == phonenumbers.PhoneNumberType.UNKNOWN:
+        raise CellError("numéro de téléphone invalide")
     e164 = phonenumbers.format_number(
         number, phonenumbers.PhoneNumberFormat.E164
     )
-    return e164, mobile
+    return e164, kind in _MOBILE_KINDS
 
 
 def french_number(value: float, digits: int | None = 1) -> str:

@@ -472,3 +472,91 @@ def test_csv_with_huge_header_field(tmp_path: Path) -> None:
     path.write_bytes(b"a" * 200_000 + b"\nb\n")
     with pytest.raises(CosenError):
         read_referrals(path)
+
+
+# --------------------------------------------------------------------------
+# Lines in mixed encodings, over-long cells, hidden sheets
+
+names = st.text(
+    st.sampled_from("abcdefghijklmnopqrstuvwxyzéèêëàâçîïôöûüÿœæÉÈÀÇŒ'- "),
+    min_size=1,
+    max_size=12,
+).filter(lambda t: t.strip(" '-") != "")
+
+
+@FUZZ
+@given(
+    rows=st.lists(
+        st.tuples(
+            names,
+            st.sampled_from(["utf-8", "cp1252"]),
+            st.booleans(),
+        ),
+        min_size=1,
+        max_size=8,
+    ),
+    bom=st.booleans(),
+)
+def test_mixed_encodings_never_garble(
+    workdir: Path, rows: list[tuple[str, str, bool]], bom: bool
+) -> None:
+    """Whatever the lines' encodings, every row is accepted with the name as
+    typed, or rejected by its row number: never accepted garbled."""
+    fields = [c.field for c in REFERRAL_COLUMNS]
+    data = ("\ufeff" if bom else "").encode() + (
+        ";".join(c.french for c in REFERRAL_COLUMNS) + "\r\n"
+    ).encode()
+    for number, (name, encoding, long_cell) in enumerate(rows):
+        row = referral_row(
+            referral_id=f"R{number}",
+            birth_name=name,
+            address="x" * 40_000 if long_cell else "1 rue Haute",
+        )
+        data += (";".join(row[f] for f in fields) + "\r\n").encode(encoding)
+    path = workdir / "encodages.csv"
+    path.write_bytes(data)
+    intake = read_referrals(path)
+    typed = {f"R{n}": " ".join(name.split()) for n, (name, *_) in
+             enumerate(rows)}  # fmt: skip
+    for referral in intake.accepted:
+        assert referral.birth_name == typed[referral.referral_id]
+    found = dict(intake.rows)
+    found.update({r.record_id: r.row for r in intake.rejections})
+    assert found == {f"R{n}": n + 2 for n in range(len(rows))}
+    for number, (_, _, long_cell) in enumerate(rows):
+        if long_cell:
+            assert f"R{number}" not in intake.rows
+
+
+@settings(max_examples=25, deadline=None, database=None)
+@given(
+    states=st.lists(
+        st.sampled_from(["visible", "hidden", "veryHidden"]),
+        min_size=1,
+        max_size=3,
+    )
+)
+def test_only_visible_sheets_are_read(
+    workdir: Path, states: list[str]
+) -> None:
+    workbook = Workbook()
+    first = workbook.active
+    assert first is not None
+    workbook.remove(first)
+    for index, state in enumerate(states):
+        sheet = workbook.create_sheet("Demandes" + "_" * index)
+        sheet.sheet_state = state
+        sheet.append([c.french for c in REFERRAL_COLUMNS])
+        row = referral_row(referral_id=f"S{index}")
+        sheet.append([row[c.field] for c in REFERRAL_COLUMNS])
+    if "visible" not in states:
+        workbook.create_sheet("Instructions")
+    path = workdir / "feuilles.xlsx"
+    workbook.save(path)
+    visible = [i for i, state in enumerate(states) if state == "visible"]
+    if len(visible) != 1:
+        with pytest.raises(CosenError):
+            read_referrals(path)
+        return
+    intake = read_referrals(path)
+    assert [r.referral_id for r in intake.accepted] == [f"S{visible[0]}"]

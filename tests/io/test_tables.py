@@ -12,10 +12,17 @@ import pytest
 from openpyxl import Workbook
 
 from cosen.errors import CosenError, UnusableFileError
-from cosen.io.tables import cell_text, read_table
+from cosen.io.tables import Table, cell_text, read_table
 
 SHEETS = ("Demandes", "Referrals")
 NAMES = ["Bœuf-Lœwenbrück", "Anaïs", "N'Diaye", "3 rue de l\u2019Œuvre"]
+
+
+def rows_of(table: Table) -> list[tuple[int, list[str]]]:
+    """The rows of a table (read once), without their unreadable cells."""
+    found = list(table.rows)
+    assert all(not row.unreadable for row in found)
+    return [(row.number, row.cells) for row in found]
 
 
 def write_xlsx(
@@ -75,7 +82,7 @@ def test_xlsx_cells_become_text_with_sheet_row_numbers(
     assert table.header == ["id", "recue", "naissance", "cp", "tel", "nom",
                             "oui"]  # fmt: skip
     assert table.notes == ()
-    assert table.rows == [
+    assert rows_of(table) == [
         (2, ["D1", "2026-11-26 09:30:00", "1970-04-03 00:00:00", "08000",
              "06 12 34 56 78", NAMES[0], "vrai"]),
         (5, ["D2", "46352.3958333333", "25661", "67000", "388123456",
@@ -101,7 +108,7 @@ def test_ods_written_by_pandas_is_read(tmp_path: Path) -> None:
     assert table.sheet == "Demandes"
     assert table.header == ["id", "recue", "naissance", "cp", "nom",
                             "adresse"]  # fmt: skip
-    assert table.rows == [
+    assert rows_of(table) == [
         (2, ["D1", "2026-11-26 09:30:00", "1970-04-03 00:00:00", "08000",
              NAMES[0], NAMES[3]]),
         (4, ["D2", "26/11/2026 09:30", "03/04/1970", "8000", NAMES[1],
@@ -120,7 +127,7 @@ def test_sheet_is_found_by_loose_name_among_others(tmp_path: Path) -> None:
     )
     table = read_table(path, SHEETS)
     assert table.sheet == "DEMANDES"
-    assert table.rows == [(2, ["D1"])]
+    assert rows_of(table) == [(2, ["D1"])]
     assert table.notes == ()
 
 
@@ -129,7 +136,7 @@ def test_english_sheet_name_is_accepted(tmp_path: Path) -> None:
         tmp_path / "classeur.xlsx",
         {"Other": [["a"], ["b"]], "referrals": [["id"], ["D9"]]},
     )
-    assert read_table(path, SHEETS).rows == [(2, ["D9"])]
+    assert rows_of(read_table(path, SHEETS)) == [(2, ["D9"])]
 
 
 def test_single_data_sheet_is_read_with_a_note(tmp_path: Path) -> None:
@@ -139,7 +146,7 @@ def test_single_data_sheet_is_read_with_a_note(tmp_path: Path) -> None:
     )
     table = read_table(path, SHEETS)
     assert table.sheet == "Feuil1"
-    assert table.rows == [(2, ["D1"]), (3, ["D2"])]
+    assert rows_of(table) == [(2, ["D1"]), (3, ["D2"])]
     assert table.notes == (
         "feuille « Demandes » absente : lecture de la feuille « Feuil1 »",
     )
@@ -271,7 +278,7 @@ def test_csv_cp1252_semicolon(tmp_path: Path) -> None:
     table = read_table(path, SHEETS)
     assert table.sheet is None
     assert table.header == ["nom", "prenom", "usage", "adresse", "cp"]
-    assert table.rows == [
+    assert rows_of(table) == [
         (2, [NAMES[0], NAMES[1], NAMES[2], NAMES[3], "08000"]),
         (3, ["ŒUVRARD", "Noël", "", "1 place Kléber", "67000"]),
     ]
@@ -287,7 +294,7 @@ def test_csv_utf8_bom_comma_with_quoted_separators(tmp_path: Path) -> None:
     path.write_bytes(text.encode("utf-8-sig"))
     table = read_table(path, SHEETS)
     assert table.header == ["nom", "adresse", "examen"]
-    assert table.rows == [
+    assert rows_of(table) == [
         (2, [NAMES[0], "12, rue de l'Église", "RADIO"]),
         (3, [NAMES[1], "a;b", "MAMMO+ECHO_SEIN"]),
     ]
@@ -298,7 +305,7 @@ def test_csv_utf8_without_bom(tmp_path: Path) -> None:
     path.write_bytes(f"nom;ville\n{NAMES[0]};Sélestat\n".encode())
     table = read_table(path, SHEETS)
     assert table.header == ["nom", "ville"]
-    assert table.rows == [(2, [NAMES[0], "Sélestat"])]
+    assert rows_of(table) == [(2, [NAMES[0], "Sélestat"])]
 
 
 def test_csv_separator_is_the_one_splitting_the_header_most(
@@ -311,7 +318,9 @@ def test_csv_separator_is_the_one_splitting_the_header_most(
         encoding="utf-8",
     )
     table = read_table(path, SHEETS)
-    assert table.rows == [(2, ["Dupont, dit Jean", "Marie", "1, rue Haute"])]
+    assert rows_of(table) == [
+        (2, ["Dupont, dit Jean", "Marie", "1, rue Haute"])
+    ]
 
 
 @pytest.mark.parametrize("separator", [";", ","])
@@ -322,7 +331,7 @@ def test_csv_excel_sep_line(tmp_path: Path, separator: str) -> None:
     table = read_table(path, SHEETS)
     assert table.header == ["id", "nom"]
     # The "sep=" line counts: the data row is line 3 of the file.
-    assert table.rows == [(3, ["D1", "Klein"])]
+    assert rows_of(table) == [(3, ["D1", "Klein"])]
 
 
 def test_csv_quoted_newlines_keep_file_line_numbers(tmp_path: Path) -> None:
@@ -338,14 +347,15 @@ def test_csv_quoted_newlines_keep_file_line_numbers(tmp_path: Path) -> None:
     path = tmp_path / "export.csv"
     path.write_bytes(text.encode("cp1252"))
     table = read_table(path, SHEETS)
-    assert [(n, cells[0]) for n, cells in table.rows] == [
+    rows = rows_of(table)
+    assert [(n, cells[0]) for n, cells in rows] == [
         (2, "D1"),
         (4, "D2"),
         (7, "D3"),
         (10, "D4"),
     ]
-    assert table.rows[0][1][1] == "Bâtiment B\r\n12 rue des Hallebardes"
-    assert table.rows[2][1][1] == "a\nb\nc"
+    assert rows[0][1][1] == "Bâtiment B\r\n12 rue des Hallebardes"
+    assert rows[2][1][1] == "a\nb\nc"
 
 
 def test_csv_cells_are_stripped_and_never_typed(tmp_path: Path) -> None:
@@ -355,13 +365,13 @@ def test_csv_cells_are_stripped_and_never_typed(tmp_path: Path) -> None:
     )
     table = read_table(path, SHEETS)
     assert table.header == ["cp", "tel", "date"]
-    assert table.rows == [(2, ["08000", "0612345678", "46352,5"])]
+    assert rows_of(table) == [(2, ["08000", "0612345678", "46352,5"])]
 
 
 def test_txt_is_read_as_csv(tmp_path: Path) -> None:
     path = tmp_path / "export.txt"
     path.write_text("id;nom\nD1;Roth\n", encoding="utf-8")
-    assert read_table(path, SHEETS).rows == [(2, ["D1", "Roth"])]
+    assert rows_of(read_table(path, SHEETS)) == [(2, ["D1", "Roth"])]
 
 
 @pytest.mark.parametrize(
@@ -379,24 +389,42 @@ def test_empty_csv_is_refused(tmp_path: Path, data: bytes) -> None:
     )
 
 
-def test_csv_in_unknown_encoding_is_refused(tmp_path: Path) -> None:
+def test_csv_line_in_no_known_encoding_marks_its_cells(
+    tmp_path: Path,
+) -> None:
     path = tmp_path / "bizarre.csv"
     # Not UTF-8, and 0x81 is not a Windows-1252 character either.
-    path.write_bytes(b"id;nom\nD1;\x81\x8d\xe9\n")
+    path.write_bytes(b"id;nom\nD1;\x81\x8d\xe9\nD2;Roth\n")
+    table = read_table(path, SHEETS)
+    rows = list(table.rows)
+    assert [(r.number, r.cells, r.unreadable) for r in rows] == [
+        (2, ["D1", ""], {1: "caractères illisibles (encodage différent du "
+                            "reste du fichier, Windows-1252)"}),
+        (3, ["D2", "Roth"], {}),
+    ]  # fmt: skip
+
+
+def test_csv_header_in_another_encoding_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "entete.csv"
+    path.write_bytes(
+        "id;prénom\n".encode("cp1252") + "D1;Zoé\nD2;Anaïs\n".encode()
+    )
     with pytest.raises(UnusableFileError) as caught:
         read_table(path, SHEETS)
     assert str(caught.value) == (
-        "Fichier « bizarre.csv » : encodage non reconnu (UTF-8 ou "
-        "Windows-1252 attendu)"
+        "Fichier « entete.csv » : ligne d'en-têtes illisible (encodage "
+        "différent du reste du fichier, UTF-8)"
     )
 
 
-def test_csv_with_a_huge_cell_is_malformed(tmp_path: Path) -> None:
+def test_csv_with_a_huge_cell_rejects_that_cell_only(tmp_path: Path) -> None:
     path = tmp_path / "enorme.csv"
-    path.write_bytes(b"id;nom\nD1;" + b"x" * 200_000 + b"\n")
-    with pytest.raises(UnusableFileError) as caught:
-        read_table(path, SHEETS)
-    assert str(caught.value) == "Fichier « enorme.csv » : CSV mal formé"
+    path.write_bytes(b"id;nom\nD1;" + b"x" * 1_000_000 + b"\nD2;Roth\n")
+    rows = list(read_table(path, SHEETS).rows)
+    assert [(r.number, r.cells, r.unreadable) for r in rows] == [
+        (2, ["D1", ""], {1: "texte de plus de 32\u202f767 caractères"}),
+        (3, ["D2", "Roth"], {}),
+    ]
 
 
 def test_binary_file_named_csv_is_refused(tmp_path: Path) -> None:
@@ -413,7 +441,7 @@ def test_csv_with_carriage_return_line_endings(tmp_path: Path) -> None:
     path = tmp_path / "mac.csv"
     path.write_bytes("id;nom\rD1;Klein\rD2;Roth\r".encode("cp1252"))
     table = read_table(path, SHEETS)
-    assert table.rows == [(2, ["D1", "Klein"]), (3, ["D2", "Roth"])]
+    assert rows_of(table) == [(2, ["D1", "Klein"]), (3, ["D2", "Roth"])]
 
 
 # --------------------------------------------------------------------------

@@ -125,8 +125,9 @@ def run(
         f"{sum(slot_rows.values())} (nouveaux {slot_rows['new']}, "
         f"rejetés {slot_rows['rejected']})."
     )
-    for _, record_id, note in imported.notes:
-        click.echo(f"  ! {record_id} : {note}")
+    echo_lines(
+        [f"  ! {record_id} : {note}" for _, record_id, note in imported.notes]
+    )
     waiting = len(report.allocation.booked) + len(report.allocation.unbooked)
     click.echo(f"Demandes en attente d'un créneau : {waiting}.")
     echo_lines(allocation_lines(report.allocation))
@@ -159,7 +160,7 @@ def answers(path: Path, now: str | None, db: str | None, wait: float) -> int:
     click.echo(f"Réponses appliquées : {applied or 'aucune'}.")
     for rejection in report.rejections:
         row, record_id, _, reasons, _ = rejection_cells(rejection)
-        click.echo(f"  ! ligne {row} ({record_id}) : {reasons}")
+        echo_lines([f"  ! ligne {row} ({record_id}) : {reasons}"])
     return EXIT_REJECTED if report.rejections else 0
 
 

@@ -21,7 +21,12 @@ import click
 from cosen.clock import PARIS, TargetClock
 from cosen.errors import CosenError, OptionError
 from cosen.limits import LIMITS
-from cosen.parsing import CellError, french_number, parse_datetime
+from cosen.parsing import (
+    CellError,
+    french_number,
+    parse_datetime,
+    printable,
+)
 
 if TYPE_CHECKING:
     from cosen.allocation import AllocationSettings
@@ -280,7 +285,8 @@ def option(*declarations: str, **attributes: Any) -> Callable[[Any], Any]:
 
 
 def fail(message: str, code: int) -> NoReturn:
-    click.echo(f"Erreur : {message}", err=True)
+    """Print one French error line (made printable) and exit."""
+    click.echo(f"Erreur : {printable(message)}", err=True)
     sys.exit(code)
 
 
@@ -428,5 +434,7 @@ def settings_from_options(
 
 
 def echo_lines(lines: Sequence[str]) -> None:
+    """Print lines that may quote a user's file (ids, headers, sheet
+    names), each made :func:`~cosen.parsing.printable`."""
     for line in lines:
-        click.echo(line)
+        click.echo(printable(line))

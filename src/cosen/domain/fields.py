@@ -10,9 +10,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import Annotated, Any
+from functools import lru_cache
+from typing import Annotated, Any, Final
 
 from email_validator import EmailNotValidError, validate_email
+from email_validator.rfc_constants import CASE_INSENSITIVE_MAILBOX_NAMES
 from pydantic import AfterValidator, BeforeValidator
 from pydantic_core import PydanticCustomError
 
@@ -101,7 +103,37 @@ def _paris(value: datetime) -> datetime:
     return value.astimezone(PARIS)
 
 
+# A local part that email_validator keeps as it is (plain ASCII words
+# joined by dots): such an address is its checked domain's, so the domain
+# check, the costly part, is done once per domain.
+_PLAIN_LOCAL: Final = re.compile(
+    r"[A-Za-z0-9_+\-]{1,64}(?:\.[A-Za-z0-9_+\-]+)*"
+)
+_MAX_EMAIL: Final = 254
+
+
 def _email(text: str) -> str:
+    local, at, domain = text.rpartition("@")
+    if (
+        at
+        and len(local) <= 64
+        and _PLAIN_LOCAL.fullmatch(local)
+        and local.lower() not in CASE_INSENSITIVE_MAILBOX_NAMES
+    ):
+        address = f"{local}@{_email_domain(domain)}"
+        if len(address) <= _MAX_EMAIL:
+            return address
+    return _any_email(text)
+
+
+@lru_cache(maxsize=4096)
+def _email_domain(domain: str) -> str:
+    """The normalized form of an address's domain (it does not depend on
+    the local part)."""
+    return _any_email(f"a@{domain}").partition("@")[2]
+
+
+def _any_email(text: str) -> str:
     try:
         return str(validate_email(text, check_deliverability=False).normalized)
     except EmailNotValidError:
@@ -133,24 +165,35 @@ def _code(value: str) -> str:
     return code
 
 
+def _remembered(parse: Callable[[str], Any]) -> Callable[[str], Any]:
+    """``parse`` remembering its last results: a sheet repeats its dates,
+    answers, codes and prescribers (the parsers are pure and their values
+    immutable)."""
+    return lru_cache(maxsize=1 << 14)(parse)
+
+
 Text = Annotated[
     str, AfterValidator(clean_text), AfterValidator(_max_length(200))
 ]
 Identifier = Annotated[
     str, AfterValidator(clean_text), AfterValidator(_max_length(64))
 ]
-Code = Annotated[str, AfterValidator(_code), AfterValidator(_max_length(32))]
+Code = Annotated[
+    str, AfterValidator(_remembered(_code)), AfterValidator(_max_length(32))
+]
 LocalDateTime = Annotated[
     datetime,
-    BeforeValidator(from_text(parse_datetime)),
+    BeforeValidator(from_text(_remembered(parse_datetime))),
     AfterValidator(_paris),
 ]
-Day = Annotated[date, BeforeValidator(from_text(parse_date))]
-YesNo = Annotated[bool, BeforeValidator(from_text(parse_yes_no))]
-Postcode = Annotated[str, BeforeValidator(from_text(parse_postcode))]
+Day = Annotated[date, BeforeValidator(from_text(_remembered(parse_date)))]
+YesNo = Annotated[bool, BeforeValidator(from_text(_remembered(parse_yes_no)))]
+Postcode = Annotated[
+    str, BeforeValidator(from_text(_remembered(parse_postcode)))
+]
 Phone = Annotated[str, BeforeValidator(from_text(lambda t: parse_phone(t)[0]))]
 Email = Annotated[str, BeforeValidator(from_text(_email))]
-Contact = Annotated[str, BeforeValidator(from_text(_contact))]
+Contact = Annotated[str, BeforeValidator(from_text(_remembered(_contact)))]
 
 
 def _positive(value: int) -> int:
@@ -168,7 +211,7 @@ def _some_exam(exams: tuple[Exam, ...]) -> tuple[Exam, ...]:
 
 Hours = Annotated[
     int,
-    BeforeValidator(from_text(parse_delay_hours)),
+    BeforeValidator(from_text(_remembered(parse_delay_hours))),
     AfterValidator(_positive),
 ]
 Minutes = Annotated[
@@ -178,12 +221,12 @@ Minutes = Annotated[
 ]
 ReferralExams = Annotated[
     tuple[Exam, ...],
-    BeforeValidator(from_text(lambda t: parse_exams(t, "+"))),
+    BeforeValidator(from_text(_remembered(lambda t: parse_exams(t, "+")))),
     AfterValidator(_some_exam),
 ]
 SlotExams = Annotated[
     tuple[Exam, ...],
-    BeforeValidator(from_text(lambda t: parse_exams(t, ","))),
+    BeforeValidator(from_text(_remembered(lambda t: parse_exams(t, ",")))),
     AfterValidator(_some_exam),
 ]
-GroupName = Annotated[Group, BeforeValidator(from_text(_group))]
+GroupName = Annotated[Group, BeforeValidator(from_text(_remembered(_group)))]

@@ -27,6 +27,7 @@ __all__ = [
     "Intake",
     "Notice",
     "Rejection",
+    "RowCells",
     "check_referral",
     "check_referral_rows",
     "check_row",
@@ -83,6 +84,23 @@ class Intake(Generic[Record]):
         )
 
 
+class RowCells(dict[str, str]):
+    """A row's cell texts by field, and the fields whose cell could not be
+    read (field -> French reason: too long, not in the file's encoding).
+
+    An unreadable cell is invalid (a warning for a soft column), never
+    guessed from the text that could be decoded.
+    """
+
+    def __init__(
+        self,
+        cells: Mapping[str, str] = {},
+        unreadable: Mapping[str, str] = {},
+    ) -> None:
+        super().__init__(cells)
+        self.unreadable = dict(unreadable)
+
+
 @cache
 def _adapters(model: type[BaseModel]) -> dict[str, TypeAdapter[Any]]:
     """Per-field validators of a model, so that each field fails alone."""
@@ -137,33 +155,81 @@ def check_row(
     """Validate one row of text cells into ``model``.
 
     Blank or absent cells take the field's default, or are missing when the
-    field is required. ``rules`` then check the fields that parsed (the
-    scheme's rules, for referrals). Returns the record (``None`` when
-    rejected), the reasons and the warnings.
+    field is required; unreadable cells (:class:`RowCells`) are invalid.
+    ``rules`` then check the fields that parsed (the scheme's rules, for
+    referrals). Returns the record (``None`` when rejected), the reasons
+    and the warnings.
     """
+    unreadable = raw.unreadable if isinstance(raw, RowCells) else {}
+    if not unreadable:
+        record = _whole_row(model, columns, raw)
+        if record is not None:
+            issues = rules(record.__dict__) if rules is not None else []
+            return (None if issues else record), issues, []
+    return _field_by_field(model, columns, raw, unreadable, rules)
+
+
+def _whole_row(
+    model: type[Record], columns: Sequence[Column], raw: Mapping[str, str]
+) -> Record | None:
+    """The record when every cell is valid, in one validation; ``None``
+    when some cell is missing or invalid (then each field is checked alone
+    to say which: the result is the same, this is only faster)."""
+    texts: dict[str, str] = {}
+    for column in columns:
+        text = (raw.get(column.field) or "").strip()
+        if text:
+            texts[column.field] = text
+        elif model.model_fields[column.field].is_required():
+            return None
+    try:
+        return model.model_validate(texts)
+    except ValidationError:
+        return None
+
+
+def _field_by_field(
+    model: type[Record],
+    columns: Sequence[Column],
+    raw: Mapping[str, str],
+    unreadable: Mapping[str, str],
+    rules: Callable[[Mapping[str, Any]], list[Issue]] | None,
+) -> tuple[Record | None, list[Issue], list[str]]:
     adapters = _adapters(model)
     values: dict[str, Any] = {}
     issues: list[Issue] = []
     warnings: list[str] = []
     for column in columns:
         text = (raw.get(column.field) or "").strip()
-        if not text:
+        if column.field in unreadable:
+            found = [
+                Issue(
+                    Reason.INVALID_FIELD,
+                    column.french,
+                    unreadable[column.field],
+                )
+            ]
+        elif not text:
             info = model.model_fields[column.field]
             if info.is_required():
                 issues.append(Issue(Reason.MISSING_FIELD, column.french))
             else:
                 values[column.field] = info.get_default()
             continue
-        try:
-            values[column.field] = adapters[column.field].validate_python(text)
-        except ValidationError as error:
-            found = _field_issues(column, error, rules is not None)
-            if column.soft:
-                warnings.extend(
-                    f"{column.french} ignoré : {i.detail}" for i in found
+        else:
+            try:
+                values[column.field] = adapters[column.field].validate_python(
+                    text
                 )
-            else:
-                issues.extend(found)
+                continue
+            except ValidationError as error:
+                found = _field_issues(column, error, rules is not None)
+        if column.soft:
+            warnings.extend(
+                f"{column.french} ignoré : {i.detail}" for i in found
+            )
+        else:
+            issues.extend(found)
     if rules is not None:
         issues.extend(rules(values))
     if issues:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any, Final
 
 from cosen.clock import age_on
@@ -118,8 +119,11 @@ def scheme_issues(values: Mapping[str, Any]) -> list[Issue]:
     """Apply every rule of :data:`SCHEME_RULES` that ``values`` allows."""
     issues: list[Issue] = []
     for rule, inputs in SCHEME_RULES:
-        if all(name in values for name in inputs):
-            issues.extend(rule(*(values[name] for name in inputs)))
+        try:
+            arguments = [values[name] for name in inputs]
+        except KeyError:
+            continue  # a field the rule reads did not parse
+        issues.extend(rule(*arguments))
     return issues
 
 
@@ -132,15 +136,17 @@ PatientKey = tuple[str, str, date]
 def patient_key(referral: Referral) -> PatientKey:
     """Who the patient is, for duplicates: birth name and first name
     without case or accents, and birth date."""
-
-    def fold(text: str) -> str:
-        return " ".join(strip_accents(text).casefold().split())
-
     return (
-        fold(referral.birth_name),
-        fold(referral.first_name),
+        _fold(referral.birth_name),
+        _fold(referral.first_name),
         referral.birth_date,
     )
+
+
+@lru_cache(maxsize=1 << 14)
+def _fold(text: str) -> str:
+    # Names repeat from row to row: folding is remembered.
+    return " ".join(strip_accents(text).casefold().split())
 
 
 class PatientRegister:

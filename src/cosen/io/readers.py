@@ -21,13 +21,14 @@ from cosen.domain import (
     Intake,
     Notice,
     Referral,
+    RowCells,
     Slot,
     check_referral_rows,
     check_slot_rows,
 )
 from cosen.errors import UnusableFileError
 from cosen.io.tables import Table, read_table
-from cosen.parsing import normalize_key
+from cosen.parsing import normalize_key, printable
 
 __all__ = [
     "REFERRAL_SHEET",
@@ -71,7 +72,9 @@ def read_records(
     """Read a sheet's rows into ``model`` records with ``check``.
 
     Headers are matched loosely against ``columns`` (French names and
-    English aliases); unknown columns are listed once as a notice.
+    English aliases); unknown columns are listed once as a notice. Each
+    row reaches ``check`` as :class:`~cosen.domain.RowCells`, with the
+    cells that could not be read.
     """
     table = read_table(path, sheet_names)
     fields, unknown = _match_header(table, model, columns)
@@ -80,7 +83,10 @@ def read_records(
     if unknown:
         notes.append(
             Notice(
-                None, "", "colonnes inconnues ignorées : " + ", ".join(unknown)
+                None,
+                "",
+                "colonnes inconnues ignorées : "
+                + ", ".join(map(_flat, unknown)),
             )
         )
     intake.notices[:0] = notes
@@ -135,15 +141,25 @@ def _match_header(
 
 
 def _flat(text: str) -> str:
-    """A header as one line, for a one-line message."""
-    return " ".join(text.split())
+    """A header as one short printable line, for a one-line message."""
+    text = " ".join(printable(text).split())
+    return text if len(text) <= 60 else text[:59] + "…"
 
 
 def _records(
     table: Table, fields: Mapping[int, str]
-) -> Iterator[tuple[int, dict[str, str]]]:
-    for number, cells in table.rows:
+) -> Iterator[tuple[int, RowCells]]:
+    positions = sorted(fields.items())
+    for number, cells, unreadable in table.rows:
+        width = len(cells)
         yield (
             number,
-            {fields[i]: text for i, text in enumerate(cells) if i in fields},
+            RowCells(
+                {f: cells[i] for i, f in positions if i < width},
+                {
+                    fields[i]: why
+                    for i, why in unreadable.items()
+                    if i in fields
+                },
+            ),
         )

@@ -10,6 +10,7 @@ from openpyxl import Workbook
 
 from cosen.domain import Intake, Reason, Referral, Rejection, Slot
 from cosen.io.excel import add_table, printable, save_workbook
+from cosen.parsing import printable as terminal_text
 
 __all__ = ["intake_lines", "rejection_cells", "write_validation_report"]
 
@@ -29,7 +30,11 @@ def rejection_cells(rejection: Rejection) -> tuple[int, str, str, str, str]:
 def intake_lines(
     name: str, intake: Intake[Referral] | Intake[Slot]
 ) -> list[str]:
-    """French summary lines of one sheet's intake (no personal data)."""
+    """French summary lines of one sheet's intake (no personal data).
+
+    Notices quote headers and sheet names from the user's file: every line
+    is made printable on a terminal.
+    """
     total = len(intake.accepted) + len(intake.rejections)
     lines = [
         f"{name} : lignes lues {total}, acceptées {len(intake.accepted)}, "
@@ -47,7 +52,7 @@ def intake_lines(
     if len(intake.notices) > _MAX_LISTED_NOTICES:
         hidden = len(intake.notices) - _MAX_LISTED_NOTICES
         lines.append(f"  ! … et {hidden} autre(s) avertissement(s)")
-    return lines
+    return [terminal_text(line) for line in lines]
 
 
 def write_validation_report(

@@ -4,30 +4,67 @@ software writes.
 Every cell becomes text here, before any parsing: integers lose no leading
 zeros they still have, dates become ISO text, and the domain's parsers decide
 what the text means. Row numbers are the ones the user sees in the sheet.
+
+A file is hostile until read: its size is checked against
+:data:`~cosen.limits.SHEET_LIMITS` before anything is laid out, workbooks
+are parsed in a child process bounded in memory (:mod:`cosen.io.workbook`),
+and rows come one at a time, so memory follows the rows the file holds, not
+what it claims. A cell that cannot be read (too long, not in the file's
+encoding) rejects its row, not the file.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import math
+import json
+import subprocess
+import sys
+import zipfile
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final
-
-import pandas as pd
+from typing import IO, Final, NamedTuple
 
 from cosen.errors import UnusableFileError
-from cosen.parsing import normalize_key
+from cosen.io.workbook import cell_text
+from cosen.limits import SHEET_LIMITS
+from cosen.parsing import french_number, normalize_key, printable
 
-__all__ = ["Table", "cell_text", "read_table"]
+__all__ = ["SheetRow", "Table", "cell_text", "read_table"]
 
 WORKBOOK_SUFFIXES: Final = frozenset({".xlsx", ".xlsm", ".xls", ".ods"})
 CSV_SUFFIXES: Final = frozenset({".csv", ".txt"})
 # Sheets that templates add for people and that never hold data.
 _NOTE_SHEETS: Final = frozenset({"instructions", "listes", "aide"})
+_CHUNK: Final = 1 << 20
+# XML text this long without a tag is no spreadsheet's: the parser would
+# hold all of it at once (a few kilobytes zipped can hold gigabytes of
+# blanks).
+_MAX_TEXT_RUN: Final = 8 << 20
+# The child's memory beyond what it starts with: a floor, plus so many
+# times the bytes the file holds (a sheet's grid and strings take about
+# twice its XML).
+_CHILD_FLOOR: Final = 96 << 20
+_CHILD_PER_BYTE: Final = 8
+
+_TOO_LONG: Final = (
+    f"texte de plus de {french_number(SHEET_LIMITS['cell_chars'], 0)} "
+    "caractères"
+)
+# csv refuses fields over 128 KiB and stops the whole file; a long cell
+# must reject its row only, so the bound is the file's own.
+csv.field_size_limit(max(csv.field_size_limit(), SHEET_LIMITS["bytes"]))
+
+
+class SheetRow(NamedTuple):
+    """A non-blank row: its number in the sheet (or first line in the CSV
+    file), its cells as text, and the cells that could not be read
+    (position -> French reason; such a cell's text is empty)."""
+
+    number: int
+    cells: list[str]
+    unreadable: dict[int, str]
 
 
 @dataclass(frozen=True)
@@ -43,8 +80,7 @@ class Table:
     header
         First row's cells.
     rows
-        Each following non-blank row with its row number in the sheet (or
-        line number in the CSV file).
+        Each following non-blank row, read as it is consumed (once).
     notes
         French remarks about how the file was read.
     """
@@ -52,33 +88,8 @@ class Table:
     path: Path
     sheet: str | None
     header: list[str]
-    rows: list[tuple[int, list[str]]]
+    rows: Iterator[SheetRow] = field(default_factory=lambda: iter(()))
     notes: tuple[str, ...] = ()
-
-
-def cell_text(value: Any) -> str:
-    """Text of one cell as a spreadsheet library returns it."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    if isinstance(value, bool):
-        return "vrai" if value else "faux"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if value.is_integer() and abs(value) < 1e15:
-            return str(int(value))
-        return (
-            format(value, ".10f").rstrip("0") if math.isfinite(value) else ""
-        )
-    if isinstance(value, datetime):
-        return value.isoformat(sep=" ")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, time):
-        return value.strftime("%H:%M:%S")
-    if isinstance(value, timedelta):
-        return str(round(value.total_seconds() / 60))
-    return str(value).strip()
 
 
 def read_table(path: Path, sheet_names: Sequence[str]) -> Table:
@@ -90,14 +101,15 @@ def read_table(path: Path, sheet_names: Sequence[str]) -> Table:
         A ``.xlsx``, ``.xlsm``, ``.xls``, ``.ods`` or ``.csv`` file.
     sheet_names
         Accepted names of the data sheet, French first (matched loosely).
-        A workbook without such a sheet but with a single data sheet is read
-        from that sheet, with a note.
+        Hidden sheets are never data. A workbook without such a sheet but
+        with a single visible data sheet is read from that sheet, with a
+        note.
 
     Raises
     ------
     UnusableFileError
-        Missing file, unknown format, unreadable content, no such sheet,
-        empty sheet.
+        Missing file, unknown format, unreadable content, past the limits,
+        no such sheet or two of them, empty sheet.
     """
     if not path.exists():
         raise UnusableFileError(path, "fichier introuvable")
@@ -121,69 +133,299 @@ def read_table(path: Path, sheet_names: Sequence[str]) -> Table:
     return table
 
 
+def _limit(name: str) -> str:
+    return french_number(SHEET_LIMITS[name], 0)
+
+
+def _too_large(path: Path) -> UnusableFileError:
+    return UnusableFileError(
+        path,
+        f"fichier trop volumineux (au plus {_limit('bytes')} octets de "
+        "contenu)",
+    )
+
+
+# --------------------------------------------------------------------------
+# Workbooks
+
+
 def _read_workbook(path: Path, sheet_names: Sequence[str]) -> Table:
+    content = _check_archive(path)
+    child = _WorkbookChild(path, content)
     try:
-        sheets = pd.read_excel(
-            path,
-            sheet_name=None,
-            engine="calamine",
-            dtype=object,
-            header=None,
-        )
+        name, notes = _choose_sheet(path, child.sheets(), sheet_names)
+        rows = child.open_sheet(name)
+        first = next(rows, None)
+    except BaseException:
+        child.close()
+        raise
+    if first is None or first.number != 1:
+        # No header in row 1: an empty sheet, whatever follows.
+        child.close()
+        return Table(path, name, [], notes=notes)
+    return Table(path, name, first.cells, rows, notes)
+
+
+def _check_archive(path: Path) -> int:
+    """Bytes a workbook holds, read without keeping them; refuse one past
+    the bytes limit or holding a text run no spreadsheet writes.
+
+    A ``.xls`` file (not an archive) counts its own size.
+    """
+    if not zipfile.is_zipfile(path):
+        size = path.stat().st_size
+        if size > SHEET_LIMITS["bytes"]:
+            raise _too_large(path)
+        return size
+    total = 0
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for info in archive.infolist():
+                with archive.open(info) as member:
+                    total = _scan_member(path, member, total)
+    except UnusableFileError:
+        raise
     except Exception:
-        # Any failure of the parser on arbitrary bytes means the same thing
-        # to the user; the parser's own text may quote cell content.
         raise UnusableFileError(
             path, f"classeur illisible ({path.suffix.lower()} attendu)"
         ) from None
-    wanted = {normalize_key(name) for name in sheet_names}
-    chosen = [name for name in sheets if normalize_key(str(name)) in wanted]
-    notes: tuple[str, ...] = ()
-    if not chosen:
-        data_sheets = [
-            name
-            for name in sheets
-            if normalize_key(str(name)) not in _NOTE_SHEETS
-        ]
-        if len(data_sheets) != 1:
+    return total
+
+
+def _scan_member(path: Path, member: IO[bytes], total: int) -> int:
+    run = 0
+    while chunk := member.read(_CHUNK):
+        total += len(chunk)
+        if total > SHEET_LIMITS["bytes"]:
+            raise _too_large(path)
+        first = chunk.find(b"<")
+        run += len(chunk) if first < 0 else first
+        if run > _MAX_TEXT_RUN:
             raise UnusableFileError(
                 path,
-                f"feuille « {sheet_names[0]} » introuvable (feuilles "
-                f"présentes : {', '.join(map(str, sheets)) or 'aucune'})",
+                "contenu anormal (plus de "
+                f"{french_number(_MAX_TEXT_RUN, 0)} octets de texte d'un "
+                "seul tenant)",
             )
-        chosen = data_sheets
-        notes = (
-            f"feuille « {sheet_names[0]} » absente : lecture de la feuille "
-            f"« {chosen[0]} »",
-        )
-    name = str(chosen[0])
-    frame = sheets[chosen[0]]
-    cells = [[cell_text(v) for v in row] for row in frame.itertuples(False)]
-    if not cells:
-        return Table(path, name, [], [], notes)
-    rows = [
-        (number, row)
-        for number, row in enumerate(cells[1:], start=2)
-        if any(row)
-    ]
-    return Table(path, name, cells[0], rows, notes)
+        if first >= 0:
+            run = len(chunk) - chunk.rfind(b"<") - 1
+    return total
 
 
-def _decode(path: Path, data: bytes) -> str:
-    """UTF-8 with or without BOM, else Windows-1252, as French tools write."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        encoding = "utf-8-sig"
-    else:
-        try:
-            return data.decode("utf-8")
-        except UnicodeDecodeError:
-            encoding = "cp1252"
-    try:
-        return data.decode(encoding)
-    except UnicodeDecodeError:
+def _choose_sheet(
+    path: Path, sheets: list[tuple[str, bool]], sheet_names: Sequence[str]
+) -> tuple[str, tuple[str, ...]]:
+    """The data sheet among ``(name, visible)`` sheets, and its note."""
+    wanted = {normalize_key(name) for name in sheet_names}
+    visible = [name for name, shown in sheets if shown]
+    chosen = [name for name in visible if normalize_key(name) in wanted]
+    if len(chosen) > 1:
         raise UnusableFileError(
-            path, "encodage non reconnu (UTF-8 ou Windows-1252 attendu)"
-        ) from None
+            path,
+            f"plusieurs feuilles « {sheet_names[0]} » ("
+            + ", ".join(f"« {_flat(name)} »" for name in chosen)
+            + ") : une seule attendue",
+        )
+    if chosen:
+        return chosen[0], ()
+    data_sheets = [n for n in visible if normalize_key(n) not in _NOTE_SHEETS]
+    if len(data_sheets) != 1:
+        present = [
+            _flat(name) + ("" if shown else " (masquée)")
+            for name, shown in sheets
+        ]
+        raise UnusableFileError(
+            path,
+            f"feuille « {sheet_names[0]} » introuvable (feuilles "
+            f"présentes : {', '.join(present) or 'aucune'})",
+        )
+    note = (
+        f"feuille « {sheet_names[0]} » absente : lecture de la feuille "
+        f"« {_flat(data_sheets[0])} »"
+    )
+    return data_sheets[0], (note,)
+
+
+def _flat(text: str) -> str:
+    """A name from the file, on one short printable line."""
+    text = " ".join(printable(text).split())
+    return text if len(text) <= 60 else text[:59] + "…"
+
+
+class _WorkbookChild:
+    """The child process that parses one workbook (:mod:`.workbook`)."""
+
+    def __init__(self, path: Path, content: int) -> None:
+        self.path = path
+        headroom = _CHILD_FLOOR + _CHILD_PER_BYTE * content
+        self.process = subprocess.Popen(
+            [
+                sys.executable, "-m", "cosen.io.workbook", str(path),
+                str(headroom), str(SHEET_LIMITS["rows"]),
+                str(SHEET_LIMITS["columns"]),
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            encoding="utf-8",
+        )  # fmt: skip
+
+    def _receive(self) -> dict[str, object]:
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()
+        message = json.loads(line) if line else {"error": "ended"}
+        if not isinstance(message, dict):
+            message = {"error": "unreadable"}
+        error = message.get("error")
+        if error is not None:
+            self.close()
+            raise UnusableFileError(
+                self.path,
+                f"classeur illisible ({self.path.suffix.lower()} attendu)"
+                if error == "unreadable"
+                else "classeur illisible ou démesuré (cellules ou lignes "
+                "annoncées bien au-delà de ce qu'il contient)",
+            )
+        return message
+
+    def sheets(self) -> list[tuple[str, bool]]:
+        """Each worksheet's name and whether it is visible."""
+        found = self._receive()["sheets"]
+        assert isinstance(found, list)
+        return [
+            (str(name), visible is True)
+            for name, visible, worksheet in found
+            if worksheet is True
+        ]
+
+    def open_sheet(self, name: str) -> Iterator[SheetRow]:
+        """Ask for sheet ``name``; its rows, once its size is checked."""
+        assert self.process.stdin is not None
+        self.process.stdin.write(json.dumps(name) + "\n")
+        self.process.stdin.flush()
+        size = self._receive()["size"]
+        assert isinstance(size, list)
+        rows, columns = int(size[0]), int(size[1])
+        past = []
+        if rows - 1 > SHEET_LIMITS["rows"]:
+            past.append(f"{_limit('rows')} lignes de données")
+        if columns > SHEET_LIMITS["columns"]:
+            past.append(f"{_limit('columns')} colonnes")
+        if not past and rows * columns > SHEET_LIMITS["cells"]:
+            past.append(f"{_limit('cells')} cellules (lignes fois colonnes)")
+        if past:
+            self.close()
+            raise UnusableFileError(
+                self.path,
+                f"feuille trop étendue ({french_number(rows, 0)} lignes, "
+                f"{french_number(columns, 0)} colonnes ; au plus "
+                + " et ".join(past)
+                + ") : supprimer les cellules isolées loin des données",
+                _flat(name),
+            )
+        return self._rows()
+
+    def _rows(self) -> Iterator[SheetRow]:
+        try:
+            while True:
+                message = self._receive()
+                if message.get("end"):
+                    return
+                batch = message["rows"]
+                assert isinstance(batch, list)
+                for number, cells in batch:
+                    yield _bounded(number, cells)
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """End the child, whatever it was doing."""
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+        for stream in (self.process.stdin, self.process.stdout):
+            if stream is not None:
+                stream.close()
+
+    def __del__(self) -> None:
+        self.close()
+
+
+def _bounded(number: int, cells: list[str]) -> SheetRow:
+    """A row whose over-long cells are emptied and marked unreadable."""
+    limit = SHEET_LIMITS["cell_chars"]
+    unreadable: dict[int, str] = {}
+    for position, text in enumerate(cells):
+        if len(text) > limit:
+            cells[position] = ""
+            unreadable[position] = _TOO_LONG
+    return SheetRow(number, cells, unreadable)
+
+
+# --------------------------------------------------------------------------
+# CSV
+
+
+class _Decoded(NamedTuple):
+    text: str
+    encoding: str
+    # Physical line numbers (from 1) not in the file's encoding.
+    foreign: frozenset[int]
+
+
+def _decode(data: bytes) -> _Decoded:
+    """UTF-8 with or without BOM, else Windows-1252, as French tools write.
+
+    A file is in one encoding. When its lines disagree (rows pasted from
+    another file), the encoding is the one most non-ASCII lines are in
+    (UTF-8 with a BOM, or on a tie), and the other lines are *foreign*:
+    decoded as best can be, and reported, never read as if they were in
+    the file's encoding.
+    """
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+        bom = True
+    else:
+        bom = False
+    try:
+        return _Decoded(data.decode("utf-8"), "UTF-8", frozenset())
+    except UnicodeDecodeError:
+        pass
+    lines = data.splitlines(keepends=True)
+    in_utf8 = [_utf8(line) for line in lines]
+    utf8_lines = sum(1 for kind in in_utf8 if kind is True)
+    other_lines = sum(1 for kind in in_utf8 if kind is False)
+    encoding = (
+        "UTF-8" if bom or (utf8_lines and utf8_lines >= other_lines) else
+        "Windows-1252"
+    )  # fmt: skip
+    codec = "utf-8" if encoding == "UTF-8" else "cp1252"
+    parts: list[str] = []
+    foreign: set[int] = set()
+    for number, (line, kind) in enumerate(zip(lines, in_utf8, strict=True)):
+        if kind is None:
+            parts.append(line.decode("ascii"))
+            continue
+        try:
+            if (codec == "utf-8") != kind:
+                raise UnicodeDecodeError(codec, line, 0, 1, "foreign")
+            parts.append(line.decode(codec))
+        except UnicodeDecodeError:
+            parts.append(line.decode(codec, errors="replace"))
+            foreign.add(number + 1)
+    return _Decoded("".join(parts), encoding, frozenset(foreign))
+
+
+def _utf8(line: bytes) -> bool | None:
+    """``None`` for an ASCII line, else whether it is valid UTF-8."""
+    if line.isascii():
+        return None
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _separator(first_line: str) -> str:
@@ -197,38 +439,86 @@ def _separator(first_line: str) -> str:
 
 def _read_csv(path: Path) -> Table:
     try:
+        if path.stat().st_size > SHEET_LIMITS["bytes"]:
+            raise _too_large(path)
         data = path.read_bytes()
     except OSError:
         raise UnusableFileError(path, "fichier illisible") from None
     if b"\x00" in data:
         raise UnusableFileError(path, "ce n'est pas un fichier CSV (texte)")
-    text = _decode(path, data)
-    lines = text.splitlines(keepends=True)
+    decoded = _decode(data)
+    del data
+    text = decoded.text
     first = 0
     separator = None
     # Excel writes a "sep=;" line to announce the separator.
-    if lines and lines[0].strip().lower().startswith("sep="):
-        separator = lines[0].strip()[4:5] or ";"
+    head = text[: text.find("\n") + 1 or len(text)]
+    head_lines = head.splitlines(keepends=True)
+    if head_lines and head_lines[0].strip().lower().startswith("sep="):
+        separator = head_lines[0].strip()[4:5] or ";"
         first = 1
-    body = "".join(lines[first:])
+        text = text[len(head_lines[0]) :]
+    records = _numbered(text, first, separator)
     try:
-        first_line = lines[first] if first < len(lines) else ""
-        separator = separator or _separator(first_line.rstrip("\r\n"))
-        records = list(_numbered(body, separator, first))
+        header_record = next(records, None)
     except csv.Error:
         raise UnusableFileError(path, "CSV mal formé") from None
-    if not records:
-        return Table(path, None, [], [])
-    header = records[0][1]
-    rows = [(n, cells) for n, cells in records[1:] if any(cells)]
-    return Table(path, None, header, rows)
+    if header_record is None:
+        return Table(path, None, [])
+    number, end, header = header_record
+    if any(n in decoded.foreign for n in range(number, end + 1)):
+        raise UnusableFileError(
+            path,
+            "ligne d'en-têtes illisible (encodage différent du reste du "
+            f"fichier, {decoded.encoding})",
+        )
+    return Table(path, None, header, _csv_rows(path, records, decoded))
 
 
 def _numbered(
-    body: str, separator: str, offset: int
-) -> Iterator[tuple[int, list[str]]]:
-    reader = csv.reader(io.StringIO(body, newline=""), delimiter=separator)
+    body: str, offset: int, separator: str | None
+) -> Iterator[tuple[int, int, list[str]]]:
+    """Records with the file lines they start and end on."""
+    stream = io.StringIO(body, newline="")
+    if separator is None:
+        separator = _separator(stream.readline().rstrip("\r\n"))
+        stream.seek(0)
+    reader = csv.reader(stream, delimiter=separator)
     start = 1
     for record in reader:
-        yield start + offset, [cell.strip() for cell in record]
+        yield (
+            start + offset,
+            reader.line_num + offset,
+            [cell.strip() for cell in record],
+        )
         start = reader.line_num + 1
+
+
+def _csv_rows(
+    path: Path,
+    records: Iterator[tuple[int, int, list[str]]],
+    decoded: _Decoded,
+) -> Iterator[SheetRow]:
+    foreign_reason = (
+        "caractères illisibles (encodage différent du reste du fichier, "
+        f"{decoded.encoding})"
+    )
+    while True:
+        try:
+            record = next(records, None)
+        except csv.Error:
+            raise UnusableFileError(path, "CSV mal formé") from None
+        if record is None:
+            return
+        number, end, cells = record
+        if not any(cells):
+            continue
+        row = _bounded(number, cells)
+        if decoded.foreign and any(
+            n in decoded.foreign for n in range(number, end + 1)
+        ):
+            for position, text in enumerate(cells):
+                if not text.isascii():
+                    cells[position] = ""
+                    row.unreadable[position] = foreign_reason
+        yield row
