@@ -39,6 +39,11 @@ def referral_row(**changes: Any) -> dict[str, str]:
         "medical_transport": "",
         "suspected_emergency": "non",
         "preferred_center": "",
+        "unavailable": "",
+        "ins_number": "",
+        "sex": "",
+        "birth_first_names": "",
+        "birth_place": "",
     }
     row.update({k: str(v) for k, v in changes.items()})
     return row
@@ -55,6 +60,7 @@ def slot_row(**changes: Any) -> dict[str, str]:
         "exams": "RADIO",
         "children": "non",
         "accessible": "non",
+        "status": "",
     }
     row.update({k: str(v) for k, v in changes.items()})
     return row

@@ -303,3 +303,63 @@ def test_declined_slot_is_never_offered_again() -> None:
         declined={"D1": ["S1"]},
     )
     assert booked(result) == {"D1": ["S2"]}
+
+
+def details(result: Allocation) -> dict[str, str]:
+    return {u.referral.referral_id: u.detail for u in result.unbooked}
+
+
+def test_unavailable_weekday_morning_is_never_offered() -> None:
+    """Monday 30/11: the patient cannot come in the morning; the morning
+    slot is earlier and on time, yet the afternoon one is taken."""
+    result = run(
+        [referral_row(unavailable="lundi matin")],
+        [slot_row(slot_id="AM", start="30/11/2026 09:00"),
+         slot_row(slot_id="PM", start="30/11/2026 13:00")],
+    )  # fmt: skip
+    assert booked(result) == {"D1": ["PM"]}
+
+
+def test_unavailable_date_and_period() -> None:
+    result = run(
+        [referral_row(referral_id="D1", unavailable="30/11/2026"),
+         referral_row(referral_id="D2", birth_name="Autre",
+                      unavailable="du 30/11/2026 au 01/12/2026")],
+        [slot_row(slot_id="S30", start="30/11/2026 09:00"),
+         slot_row(slot_id="S01", start="01/12/2026 09:00"),
+         slot_row(slot_id="S02", start="02/12/2026 09:00")],
+    )  # fmt: skip
+    assert booked(result) == {"D1": ["S01"], "D2": ["S02"]}
+
+
+def test_every_slot_of_a_visit_counts() -> None:
+    """A mammography at 12:45 and the breast ultrasound at 13:00: the
+    second slot starts in the unavailable afternoon, so the visit is not
+    offered; the unbooked referral says why."""
+    result = run(
+        [referral_row(exams="MAMMO+ECHO_SEIN",
+                      unavailable="lundi après-midi")],
+        [slot_row(slot_id="M", start="30/11/2026 12:45", exams="MAMMO"),
+         slot_row(slot_id="E", start="30/11/2026 13:00", exams="ECHO_SEIN")],
+    )  # fmt: skip
+    assert booked(result) == {}
+    assert unbooked(result) == {"D1": Reason.NO_COMPATIBLE_SLOT}
+    assert details(result)["D1"] == (
+        "aucun créneau en dehors des indisponibilités du patient pour "
+        "ECHO_SEIN + MAMMO"
+    )
+
+
+def test_a_withdrawn_slot_is_never_offered() -> None:
+    result = run(
+        [referral_row(referral_id="D1"),
+         referral_row(referral_id="D2", birth_name="Autre", exams="SCANNER")],
+        [slot_row(slot_id="S1", status="annule"),
+         slot_row(slot_id="S2", start="27/11/2026 15:00"),
+         slot_row(slot_id="S3", exams="SCANNER", status="annulé")],
+    )  # fmt: skip
+    assert booked(result) == {"D1": ["S2"]}
+    assert unbooked(result) == {"D2": Reason.NO_COMPATIBLE_SLOT}
+    assert details(result)["D2"] == (
+        "les seuls créneaux possibles ont été retirés par les centres"
+    )

@@ -385,8 +385,9 @@ def test_arbitrary_cell_values(
 # check_referral on arbitrary text
 
 FIELDS = [c.field for c in REFERRAL_COLUMNS]
-# Echoed on purpose: exam labels (not patient data) and the delay in hours.
-ECHO_ALLOWED = {"exams", "desired_delay"}
+# Echoed on purpose: exam labels (not patient data), the delay in hours and
+# an unavailability item that cannot be read (the contract names the item).
+ECHO_ALLOWED = {"exams", "desired_delay", "unavailable"}
 
 
 @cache

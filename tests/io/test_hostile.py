@@ -153,7 +153,8 @@ def test_sheet_past_the_limits_is_refused(
         read_referrals(path)
     assert str(caught.value) == (
         "Fichier « long.xlsx », feuille « Demandes » : feuille trop étendue "
-        "(13 lignes, 21 colonnes ; au plus 10 lignes de données) : "
+        f"(13 lignes, {len(HEADER)} colonnes ; au plus 10 lignes de "
+        "données) : "
         "supprimer les cellules isolées loin des données"
     )
 

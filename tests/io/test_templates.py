@@ -23,10 +23,12 @@ REFERRAL_HEADERS = [
     "email", "prescripteur", "contact_prescripteur", "ordonnance",
     "examen", "delai_souhaite", "consentement", "mobilite_reduite",
     "transport_medicalise", "urgence_suspectee", "centre_prefere",
+    "indisponibilites", "matricule_ins", "sexe", "prenoms_naissance",
+    "lieu_naissance",
 ]  # fmt: skip
 SLOT_HEADERS = [
     "id_creneau", "centre", "groupe", "debut", "duree_min", "examens",
-    "enfants", "accessible_pmr",
+    "enfants", "accessible_pmr", "statut",
 ]  # fmt: skip
 REFERRAL_YES_NO = [
     "consentement", "mobilite_reduite", "transport_medicalise",

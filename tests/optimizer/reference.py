@@ -23,6 +23,9 @@ def fits(request: Request, slot: SlotData) -> bool:
     """Every single-slot rule, written out again."""
     if slot.start < request.earliest or slot.id in request.forbidden:
         return False
+    for start, end in request.unavailable:
+        if start <= slot.start < end:
+            return False
     if request.accessible and not slot.accessible:
         return False
     child = (
@@ -127,9 +130,11 @@ def random_problem(
     slots: int,
     visit_share: float = 0.5,
     dense: bool = True,
+    unavailable_share: float = 0.0,
 ) -> Problem:
     """A small random instance; ``dense`` packs slots into two mornings so
-    that multi-slot visits are plentiful."""
+    that multi-slot visits are plentiful; a share of the requests cannot
+    come during one or two random periods."""
     slot_list = []
     for number in range(slots):
         if dense:
@@ -168,6 +173,20 @@ def random_problem(
                         [s.id for s in slot_list], rng.choice((0, 0, 1))
                     )
                 ),
+                unavailable=(
+                    _periods(rng)
+                    if unavailable_share and rng.random() < unavailable_share
+                    else ()
+                ),
             )
         )
     return Problem.build(request_list, slot_list, rng.choice((0, 15, 90)))
+
+
+def _periods(rng: random.Random) -> tuple[tuple[int, int], ...]:
+    """One or two periods over the instances' two days."""
+    periods = []
+    for _ in range(rng.choice((1, 2))):
+        start = 15 * rng.randrange(2 * 96)
+        periods.append((start, start + 15 * rng.randrange(1, 24)))
+    return tuple(periods)

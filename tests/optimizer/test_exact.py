@@ -6,7 +6,14 @@ import random
 
 import pytest
 
-from cosen.optimizer import Booking, SolverSettings, Status, evaluate, solve
+from cosen.optimizer import (
+    Booking,
+    SolverSettings,
+    Status,
+    evaluate,
+    first_come_first_served,
+    solve,
+)
 from cosen.optimizer.decompose import bookings_from_flows
 from cosen.optimizer.flow import FlowMode, flow_tiers, solve_flow
 from cosen.optimizer.formulation import Formulation
@@ -27,6 +34,22 @@ def test_solve_matches_brute_force_with_visits(seed: int) -> None:
     assert solution.status is Status.OPTIMAL
     assert solution.tiers == evaluate(problem, solution.bookings)
     assert solution.tiers == brute_force(problem)
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_solve_matches_brute_force_with_unavailability(seed: int) -> None:
+    """Patients who cannot come at some times: every method honours it
+    (the pipeline, first come first served through the same options), and
+    OPTIMAL stays exact."""
+    rng = random.Random(3000 + seed)
+    problem = random_problem(
+        rng, rng.randint(1, 6), rng.randint(1, 9), unavailable_share=0.5
+    )
+    solution = solve(problem, SETTINGS)
+    verify(problem, solution.bookings)
+    assert solution.status is Status.OPTIMAL
+    assert solution.tiers == brute_force(problem)
+    verify(problem, first_come_first_served(problem))
 
 
 @pytest.mark.parametrize("seed", range(60))

@@ -16,7 +16,7 @@ from tests.conftest import DAY, ProblemBuilder
 
 def test_rules_are_named_once() -> None:
     names = [rule.name for rule in SLOT_RULES]
-    assert len(set(names)) == len(names) == 5
+    assert len(set(names)) == len(names) == 6
 
 
 @pytest.mark.parametrize(
@@ -27,6 +27,7 @@ def test_rules_are_named_once() -> None:
         ({}, {"child_until": DAY}, "children"),
         ({"id": "X"}, {"forbidden": frozenset({"X"})}, "declined"),
         ({"start": 60}, {"earliest": 61}, "earliest"),
+        ({"start": 60}, {"unavailable": ((0, 61),)}, "unavailable"),
     ],
 )
 def test_each_rule_blocks_alone(
@@ -67,3 +68,14 @@ def test_one_trip_when_every_rule_passes_alone(
     wanted = problem_builder.request("A+B")
     assert blocking_rule(wanted, [first, second], 90) == ONE_TRIP
     assert blocking_rule(wanted, [first, second], 91) is None
+
+
+def test_unavailable_periods_exclude_their_end(
+    problem_builder: ProblemBuilder,
+) -> None:
+    """A period is [first minute, minute after): a slot starting at its
+    end is offered."""
+    at_start = problem_builder.slot(start=600)
+    at_end = problem_builder.slot(start=660)
+    wanted = problem_builder.request(unavailable=((600, 660),))
+    assert compatible_slots(wanted, [at_start, at_end]) == [at_end]

@@ -9,7 +9,7 @@ eligible referral that is not booked its reason
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -124,6 +124,20 @@ class Outcome(Protocol):
     def baseline_lateness(self) -> Sequence[int]: ...
 
 
+def _joined(
+    slots: Sequence[SlotData], others: Sequence[Slot]
+) -> Callable[[], tuple[SlotData, ...]]:
+    """``slots`` and ``others``, by start, computed once when first asked."""
+
+    @cache
+    def joined() -> tuple[SlotData, ...]:
+        return tuple(
+            sorted((*slots, *map(slot_data, others)), key=lambda s: s.start)
+        )
+
+    return joined
+
+
 def arrived_after(referrals: Iterable[Referral], now: datetime) -> int:
     """How many referrals were received after the allocation time: a
     ``--now`` in the past, most likely, worth a warning."""
@@ -148,7 +162,8 @@ def allocate(
         first served takes them by reception time, in the given order when
         equal.
     slots
-        Free slots.
+        Free slots; those the centres withdrew are never offered (a
+        referral only they could have taken is told so).
     settings
         Allocation time, rules' parameters, solver budget.
     declined
@@ -165,6 +180,8 @@ def allocate(
         not for want of a compatible slot.
     """
     referrals = sorted(referrals, key=lambda r: r.received_at)
+    withdrawn = [s for s in slots if s.withdrawn]
+    slots = [s for s in slots if not s.withdrawn]
     problem = build_problem(referrals, slots, settings, declined)
     greedy = (
         first_come_first_served(problem)
@@ -178,14 +195,10 @@ def allocate(
     slot_by_id = {s.slot_id: s for s in slots}
     request_by_id = {r.id: r for r in problem.requests}
 
-    @cache
-    def every_slot() -> tuple[SlotData, ...]:
-        return tuple(
-            sorted(
-                (*problem.slots, *map(slot_data, taken)),
-                key=lambda s: s.start,
-            )
-        )
+    # Only unbooked referrals with no visit among the free slots look at
+    # the others: build those lists once, and only if one does.
+    with_taken = _joined(problem.slots, taken) if taken else None
+    with_withdrawn = _joined(problem.slots, withdrawn) if withdrawn else None
 
     booked: list[Booked] = []
     unbooked: list[Unbooked] = []
@@ -208,7 +221,8 @@ def allocate(
             referral,
             problem,
             settings,
-            every_slot if taken else None,
+            with_taken,
+            with_withdrawn,
         )
         unbooked.append(Unbooked(referral, reason, detail, due))
     lateness = (

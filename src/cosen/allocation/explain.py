@@ -39,6 +39,12 @@ _PHRASES: Final = {
         "transport médicalisé)"
     ),
     "arrival": "aucun créneau après l'arrivée de la demande",
+    "unavailable": (
+        "aucun créneau en dehors des indisponibilités du patient pour {exams}"
+    ),
+    "withdrawn": (
+        "les seuls créneaux possibles ont été retirés par les centres"
+    ),
     ONE_TRIP: (
         "pas de créneaux du même centre, le même jour, pour faire tous les "
         "examens en un seul déplacement"
@@ -52,13 +58,16 @@ def unbooked_reason(
     problem: Problem,
     settings: AllocationSettings,
     every_slot: Callable[[], Sequence[SlotData]] | None = None,
+    withdrawn: Callable[[], Sequence[SlotData]] | None = None,
 ) -> tuple[Reason, str]:
     """The reason code and French detail of an unbooked referral.
 
     ``NO_COMPATIBLE_SLOT`` names the rule that no slot of ``problem`` could
-    satisfy; ``CAPACITY`` means a visit existed but others got it, among
-    the problem's slots or among ``every_slot()``, the free slots and
-    those booked earlier (batch runs, simulation), by start.
+    satisfy, or says that only withdrawn slots could have (``withdrawn()``:
+    the free and withdrawn slots, by start); ``CAPACITY`` means a visit
+    existed but others got it, among the problem's slots or among
+    ``every_slot()``, the free slots and those booked earlier (batch runs,
+    simulation), by start.
     """
     rule = blocking_rule(request, problem.slots, problem.max_gap)
     if rule is None or (
@@ -66,6 +75,10 @@ def unbooked_reason(
         and visit_options(request, every_slot(), problem.max_gap)
     ):
         return Reason.CAPACITY, ""
+    if withdrawn is not None and visit_options(
+        request, withdrawn(), problem.max_gap
+    ):
+        rule = "withdrawn"
     if rule == "earliest":
         rule = _earliest_rule(referral, settings)
     return Reason.NO_COMPATIBLE_SLOT, _PHRASES[rule].format(

@@ -16,7 +16,14 @@ from cosen.clock import PARIS, after, age_on, localize, minutes, target_time
 from cosen.domain import ADULT_AGE, Referral, Slot
 from cosen.optimizer import Problem, Request, SlotData
 
-__all__ = ["build_problem", "earliest_start", "slot_data", "target"]
+__all__ = [
+    "build_problem",
+    "earliest_start",
+    "slot_data",
+    "slot_days",
+    "target",
+    "unavailable_minutes",
+]
 
 
 def _ceil_minutes(moment: datetime) -> int:
@@ -53,16 +60,34 @@ def target(referral: Referral, settings: AllocationSettings) -> datetime:
     )
 
 
+def unavailable_minutes(
+    referral: Referral, days: tuple[date, date] | None
+) -> tuple[tuple[int, int], ...]:
+    """The periods a patient cannot come, within the slots' ``days`` (first
+    and last), as the optimizer's minutes."""
+    if not referral.unavailable or days is None:
+        return ()
+    periods = sorted(
+        (minutes(start), minutes(end))
+        for item in referral.unavailable
+        for start, end in item.periods(*days)
+    )
+    return tuple(periods)
+
+
 def request(
     referral: Referral,
     settings: AllocationSettings,
     rank: int,
     centers_of: Mapping[str, set[str]],
     declined: Iterable[str] = (),
+    days: tuple[date, date] | None = None,
 ) -> Request:
     """The optimizer's view of one eligible referral.
 
-    ``centers_of`` expands a preferred group into its centres.
+    ``centers_of`` expands a preferred group into its centres; ``days``
+    are the first and last days of the slots offered (the patient's
+    unavailability is laid out over them).
     """
     preferred = referral.preferred_center
     child_until = None
@@ -80,6 +105,7 @@ def request(
         ),
         rank=rank,
         forbidden=frozenset(declined),
+        unavailable=unavailable_minutes(referral, days),
     )
 
 
@@ -106,6 +132,7 @@ def build_problem(
     centers_of: dict[str, set[str]] = {}
     for slot in slots:
         centers_of.setdefault(slot.group.value, set()).add(slot.center)
+    days = slot_days(slots)
     requests = [
         request(
             referral,
@@ -113,12 +140,21 @@ def build_problem(
             rank,
             centers_of,
             declined.get(referral.referral_id, ()),
+            days,
         )
         for rank, referral in enumerate(referrals)
     ]
     return Problem.build(
         requests, (slot_data(s) for s in slots), settings.max_gap_minutes
     )
+
+
+def slot_days(slots: Sequence[Slot]) -> tuple[date, date] | None:
+    """The first and last local days slots start on (``None``: none)."""
+    if not slots:
+        return None
+    days = [slot.start.astimezone(PARIS).date() for slot in slots]
+    return min(days), max(days)
 
 
 def slot_data(slot: Slot) -> SlotData:

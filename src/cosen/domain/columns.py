@@ -80,6 +80,21 @@ REFERRAL_COLUMNS: Final = (
            "Urgence suspectée (oui/non, non par défaut)"),
     Column("preferred_center", "centre_prefere", "preferred_center",
            "Centre (ex. MIM-1) ou groupe (MIM, SIMSE) préféré (facultatif)"),
+    Column("unavailable", "indisponibilites", "unavailable",
+           "Quand le patient ne peut pas venir (facultatif) : jours "
+           "(lundi), dates (04/12/2026), périodes (du 07/12/2026 au "
+           "11/12/2026), un jour ou une date suivi de matin (avant 13 h) "
+           "ou après-midi, séparés par ; (ex. mardi matin ; 04/12/2026)"),
+    Column("ins_number", "matricule_ins", "ins_number",
+           "Matricule INS (NIR ou NIA) : 13 caractères et une clé de 2 "
+           "chiffres (facultatif)"),
+    Column("sex", "sexe", "sex", "Sexe, trait INS : F, M ou I (facultatif)"),
+    Column("birth_first_names", "prenoms_naissance", "birth_first_names",
+           "Tous les prénoms de naissance, séparés par des espaces, trait "
+           "INS (facultatif)"),
+    Column("birth_place", "lieu_naissance", "birth_place",
+           "Code INSEE de la commune de naissance, 5 caractères (99xxx à "
+           "l'étranger), trait INS (facultatif)"),
 )  # fmt: skip
 
 SLOT_COLUMNS: Final = (
@@ -97,4 +112,6 @@ SLOT_COLUMNS: Final = (
     Column("accessible", "accessible_pmr", "accessible",
            "Accessible aux personnes à mobilité réduite (oui/non, non par "
            "défaut)"),
+    Column("status", "statut", "status",
+           "Vide ou ouvert ; annule quand le centre retire le créneau"),
 )  # fmt: skip

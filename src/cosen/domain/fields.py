@@ -7,6 +7,7 @@ errors never echo the input: they say what is expected, in French.
 
 from __future__ import annotations
 
+import enum
 import re
 from collections.abc import Callable
 from datetime import date, datetime
@@ -19,9 +20,17 @@ from pydantic import AfterValidator, BeforeValidator
 from pydantic_core import PydanticCustomError
 
 from cosen.clock import PARIS
+from cosen.domain.availability import Unavailability, parse_unavailability
 from cosen.domain.exams import Exam, ExamLabelError, Group, parse_exams
+from cosen.domain.identity import (
+    Sex,
+    parse_birth_place,
+    parse_ins_number,
+    parse_sex,
+)
 from cosen.parsing import (
     CellError,
+    normalize_key,
     parse_date,
     parse_datetime,
     parse_delay_hours,
@@ -33,6 +42,7 @@ from cosen.parsing import (
 )
 
 __all__ = [
+    "BirthPlace",
     "Code",
     "Contact",
     "Day",
@@ -40,13 +50,18 @@ __all__ = [
     "GroupName",
     "Hours",
     "Identifier",
+    "InsNumber",
     "LocalDateTime",
     "Minutes",
     "Phone",
     "Postcode",
     "ReferralExams",
+    "SexTrait",
     "SlotExams",
+    "SlotState",
+    "SlotStatus",
     "Text",
+    "Unavailabilities",
     "YesNo",
     "clean_text",
     "from_text",
@@ -230,3 +245,29 @@ SlotExams = Annotated[
     AfterValidator(_some_exam),
 ]
 GroupName = Annotated[Group, BeforeValidator(from_text(_remembered(_group)))]
+InsNumber = Annotated[str, BeforeValidator(from_text(parse_ins_number))]
+SexTrait = Annotated[Sex, BeforeValidator(from_text(parse_sex))]
+BirthPlace = Annotated[str, BeforeValidator(from_text(parse_birth_place))]
+Unavailabilities = Annotated[
+    tuple[Unavailability, ...],
+    BeforeValidator(from_text(parse_unavailability)),
+]
+
+
+class SlotStatus(enum.StrEnum):
+    """Whether a centre still offers a slot (column ``statut``)."""
+
+    OPEN = "ouvert"
+    WITHDRAWN = "annule"
+
+
+def _slot_status(text: str) -> SlotStatus:
+    key = normalize_key(text)
+    if key in ("", "ouvert", "open"):
+        return SlotStatus.OPEN
+    if key in ("annule", "cancelled", "withdrawn"):
+        return SlotStatus.WITHDRAWN
+    raise CellError("vide, ouvert ou annule attendu")
+
+
+SlotState = Annotated[SlotStatus, BeforeValidator(from_text(_slot_status))]

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict
 
 from cosen.clock import after
 from cosen.domain.fields import (
+    BirthPlace,
     Code,
     Contact,
     Day,
@@ -21,13 +22,18 @@ from cosen.domain.fields import (
     GroupName,
     Hours,
     Identifier,
+    InsNumber,
     LocalDateTime,
     Minutes,
     Phone,
     Postcode,
     ReferralExams,
+    SexTrait,
     SlotExams,
+    SlotState,
+    SlotStatus,
     Text,
+    Unavailabilities,
     YesNo,
 )
 from cosen.parsing import parse_phone
@@ -69,6 +75,11 @@ class Referral(BaseModel):
     medical_transport: YesNo = False
     suspected_emergency: YesNo = False
     preferred_center: Code | None = None
+    unavailable: Unavailabilities = ()
+    ins_number: InsNumber | None = None
+    sex: SexTrait | None = None
+    birth_first_names: Text | None = None
+    birth_place: BirthPlace | None = None
 
     @property
     def phone_is_mobile(self) -> bool:
@@ -89,6 +100,12 @@ class Slot(BaseModel):
     exams: SlotExams
     children: YesNo = False
     accessible: YesNo = False
+    status: SlotState = SlotStatus.OPEN
+
+    @property
+    def withdrawn(self) -> bool:
+        """Whether the centre withdrew the slot (``statut`` ``annule``)."""
+        return self.status is SlotStatus.WITHDRAWN
 
     @property
     def end(self) -> datetime:

@@ -19,6 +19,7 @@ from typing import Any, Final
 
 from cosen.clock import age_on
 from cosen.domain.exams import Exam
+from cosen.domain.identity import ins_issues
 from cosen.domain.models import Referral
 from cosen.domain.reasons import Issue, Reason
 from cosen.parsing import strip_accents
@@ -105,6 +106,7 @@ SCHEME_RULES: Final[
     (_rule_under_6, ("birth_date", "received_at")),
     (_rule_child_exams, ("birth_date", "received_at", "exams")),
     (_rule_mobility, ("reduced_mobility", "medical_transport")),
+    (ins_issues, ("ins_number", "sex", "birth_date")),
 )
 """The scheme's rules, in the order their reasons are reported.
 
@@ -149,13 +151,23 @@ def _fold(text: str) -> str:
     return " ".join(strip_accents(text).casefold().split())
 
 
+def _identities(referral: Referral) -> list[object]:
+    """The keys under which a patient is known: names and birth date, and
+    the matricule INS when given."""
+    keys: list[object] = [patient_key(referral)]
+    if referral.ins_number:
+        keys.append(("ins", referral.ins_number))
+    return keys
+
+
 class PatientRegister:
     """Referrals already asked for, by patient: the duplicate rule.
 
     A referral duplicates a registered one when the same patient
-    (:func:`patient_key`) asks for at least one of the same exams. Every
-    registered referral of the patient is compared, not only the first:
-    one asking RADIO, then SCANNER, then SCANNER again is a duplicate.
+    (:func:`patient_key`, or the same matricule INS) asks for at least one
+    of the same exams. Every registered referral of the patient is
+    compared, not only the first: one asking RADIO, then SCANNER, then
+    SCANNER again is a duplicate.
 
     Parameters
     ----------
@@ -169,21 +181,26 @@ class PatientRegister:
 
     def __init__(self, referrals: Iterable[Referral] = (), where: str = ""):
         self._where = where
-        self._by_patient: dict[PatientKey, list[Referral]] = {}
+        self._by_patient: dict[object, list[Referral]] = {}
         for referral in referrals:
             self.add(referral)
 
     def add(self, referral: Referral) -> None:
         """Register an accepted referral."""
-        self._by_patient.setdefault(patient_key(referral), []).append(referral)
+        for key in _identities(referral):
+            self._by_patient.setdefault(key, []).append(referral)
 
     def twin(self, referral: Referral) -> Referral | None:
-        """The first registered referral ``referral`` duplicates, if any."""
+        """The first registered referral ``referral`` duplicates, if any:
+        the same patient by name and birth date, or by matricule INS (the
+        same matricule is the same patient, however the names are
+        spelled)."""
         asked = set(referral.exams)
         return next(
             (
                 other
-                for other in self._by_patient.get(patient_key(referral), ())
+                for key in _identities(referral)
+                for other in self._by_patient.get(key, ())
                 if asked & set(other.exams)
             ),
             None,

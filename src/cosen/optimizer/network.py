@@ -8,7 +8,8 @@ cannot hold at N = 5000. Three aggregations keep the network small:
   one node whose capacity is their number;
 - *classes*: requests that the rules treat alike (same exams, same
   accessibility need, same child status over the horizon, same earliest
-  start, same declined slots) share their compatible *options* (a slot
+  start, same declined slots, same unavailability) share their compatible
+  *options* (a slot
   node, or the slot nodes of a multi-slot one-trip visit), sorted by start
   time; each distinct start time is a *point*;
 - *chains*: each class has two chains over its points.
@@ -187,6 +188,7 @@ def class_key(
         earliest,
         child,
         request.forbidden & slot_ids,
+        request.unavailable,
     )
 
 

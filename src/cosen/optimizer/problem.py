@@ -61,6 +61,9 @@ class Request:
         Order of arrival (first come, first served).
     forbidden
         Slots never to offer (the patient declined them).
+    unavailable
+        Periods the patient cannot come, as (first minute, minute after):
+        a slot starting inside one is never offered.
     """
 
     id: str
@@ -72,10 +75,13 @@ class Request:
     preferred: frozenset[str] = frozenset()
     rank: int = 0
     forbidden: frozenset[str] = frozenset()
+    unavailable: tuple[tuple[int, int], ...] = ()
 
     def __post_init__(self) -> None:
         if not self.id:
             raise ValueError("request without id")
+        if any(end <= start for start, end in self.unavailable):
+            raise ValueError(f"request {self.id}: empty unavailable period")
         if not self.exams:
             raise ValueError(f"request {self.id} asks for no exam")
 
@@ -142,11 +148,16 @@ SLOT_RULES: Final = (
     ),
     SlotRule("declined", lambda r, s: s.id not in r.forbidden),
     SlotRule("earliest", lambda r, s: s.start >= r.earliest),
+    SlotRule(
+        "unavailable",
+        lambda r, s: not any(a <= s.start < b for a, b in r.unavailable),
+    ),
 )
 """The booking rules a single slot must satisfy, in the order an
 explanation names them: the slot takes one of the exams asked, is
 accessible when needed, takes children while the patient is one, was not
-declined, and starts no earlier than the request's earliest start. The
+declined, starts no earlier than the request's earliest start, and not
+while the patient is unavailable. The
 one-trip rule joins slots into a visit (:func:`visit_options`).
 
 Every solver, the verification of solutions and the explanation of an
