@@ -207,3 +207,17 @@ def test_outputs_that_cannot_be_written_leave_the_last_ones(
     (tmp_path / "ailleurs").rename(out / "centres")
     after = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     assert after == before  # the previous run's files, whole
+
+
+def test_lateness_is_said_in_minutes_and_hours(tmp_path: Path) -> None:
+    referrals = referral_file(
+        tmp_path / "d.xlsx",
+        [referral_row(received_at="26/11/2026 14:00", desired_delay="24h")],
+    )
+    slots = slot_file(
+        tmp_path / "c.xlsx", [slot_row(start="27/11/2026 14:15")]
+    )
+    result = run("allocate", referrals, slots, "--out", tmp_path / "o",
+                 "--now", "27/11/2026 10:00")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "(retard moyen 15 min, maximal 15 min)" in result.stdout

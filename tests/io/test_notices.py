@@ -212,3 +212,13 @@ def test_exam_labels_reach_only_the_secure_email() -> None:
     email, patient = booking_messages(visit, directory())
     assert "- examen : Scanner ;" in email.text
     assert Exam.SCANNER.label not in patient.text
+
+
+def test_a_centre_missing_from_the_directory_is_named_by_its_code() -> None:
+    email, _ = booking_messages(booked(), Directory())
+    assert "- au centre MIM-1.\n" in email.text
+    assert "annuaire" not in email.text
+    call, _ = booking_messages(
+        booked(prescriber_contact="03 88 45 67 89"), Directory()
+    )
+    assert "à 14h00 : centre MIM-1. Référence COSEN : D1." in call.text

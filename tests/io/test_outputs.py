@@ -4,6 +4,7 @@ a mix; only cosen's own files removed; no link followed out of the folder.
 
 from __future__ import annotations
 
+import errno
 import json
 import multiprocessing
 import os
@@ -62,14 +63,36 @@ def test_a_failure_while_writing_leaves_the_previous_set(
     tmp_path: Path,
 ) -> None:
     publish(tmp_path, RUN_1)
-    with (
-        pytest.raises(OSError, match="disque plein"),
-        output_set(tmp_path) as outputs,
-    ):
+    with pytest.raises(CosenError) as raised, output_set(tmp_path) as outputs:
         write(outputs.path("synthese.xlsx"), "2")
-        raise OSError(28, "disque plein")
+        raise OSError(errno.ENOSPC, "No space left on device")
+    assert str(raised.value) == (
+        f"Impossible d'écrire dans « {tmp_path} » (disque plein) : rien "
+        "n'est remplacé, les fichiers déjà présents restent tels quels."
+    )
     assert contents(tmp_path) == RUN_1
     assert [p.name for p in tmp_path.glob(".cosen-*.tmp")] == []
+
+
+def test_a_full_disk_names_the_file_not_the_staging_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    publish(tmp_path, RUN_1)
+
+    def full(handle: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with pytest.raises(CosenError) as raised, output_set(tmp_path) as outputs:
+        write(outputs.path("centres/A.xlsx"), "2")
+        monkeypatch.setattr(os, "fsync", full)
+        write(outputs.path("synthese.xlsx"), "2")
+    monkeypatch.undo()
+    assert str(raised.value) == (
+        f"Impossible d'écrire « {tmp_path / 'synthese.xlsx'} » (disque "
+        "plein) : rien n'est remplacé, les fichiers déjà présents restent "
+        "tels quels."
+    )
+    assert contents(tmp_path) == RUN_1
 
 
 def test_only_files_cosen_wrote_are_removed(tmp_path: Path) -> None:

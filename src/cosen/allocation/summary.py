@@ -14,7 +14,7 @@ from cosen.allocation.indicators import (
     baseline_indicators,
 )
 from cosen.domain import Rejection, count_reasons
-from cosen.parsing import french_number
+from cosen.parsing import french_duration, french_number
 
 __all__ = ["allocation_json", "summary_lines"]
 
@@ -94,8 +94,8 @@ def summary_lines(
         f"rejetées : {len(rejections)}.",
         f"Rendez-vous attribués : {found.booked} dont {found.within_target} "
         f"dans le délai souhaité et {found.late} en retard "
-        f"(retard moyen {french_number(found.mean_late_hours)} h, "
-        f"maximal {french_number(found.max_late_hours)} h).",
+        f"(retard moyen {french_duration(found.mean_late_hours * 60)}, "
+        f"maximal {french_duration(found.max_late_hours * 60)}).",
         f"Premier arrivé, premier servi aurait donné : {baseline.booked} "
         f"rendez-vous dont {baseline.within_target} dans le délai.",
         f"Solution {status}, calculée en {french_number(solution.seconds)} s.",

@@ -23,6 +23,7 @@ import stat
 import tempfile
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import suppress
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import IO, Any, Final
@@ -188,7 +189,9 @@ def remove_stale_temporaries(folder: Path, target: str | None = None) -> None:
         if found is None or (target and found["target"] != target):
             continue
         if entry.is_file(follow_symlinks=False):
-            Path(entry.path).unlink(missing_ok=True)
+            # Best effort: a leftover that cannot go does no harm.
+            with suppress(OSError):
+                Path(entry.path).unlink(missing_ok=True)
 
 
 def write_atomic(path: Path, write: Callable[[IO[bytes]], None]) -> None:

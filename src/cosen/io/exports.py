@@ -26,7 +26,7 @@ import enum
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Final
 
@@ -536,7 +536,7 @@ def _call_list(
         "Id demande", "Patient", "Téléphone", "Examen(s)", "Date", "Heure",
         "Centre", preparation, "Transport médicalisé", "Réponse", "Notes",
     ]  # fmt: skip
-    add_table(sheet, header, rows, [10, 22, 15, 16, 11, 7, 28, 38, 17, 11, 14])
+    add_table(sheet, header, rows, [10, 22, 15, 20, 11, 7, 28, 38, 17, 11, 14])
     answers = DataValidation(
         type="list",
         formula1='"' + ",".join(CALL_ANSWERS) + '"',
@@ -558,7 +558,7 @@ def _call_list(
     return workbook
 
 
-def _patient_cell(birth_date: Any, name: str) -> str:
+def _patient_cell(birth_date: date, name: str) -> str:
     return f"{name}\nné(e) le {numeric_date(birth_date)}"
 
 

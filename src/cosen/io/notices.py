@@ -200,7 +200,8 @@ def sms_length(text: str) -> int:
 
 
 def _shortest_fit(variants: Sequence[str]) -> str:
-    """The first variant that fits one SMS (the last one always does)."""
+    """The first variant that fits one SMS, else the last (the shortest:
+    an id and a centre code at their longest fit)."""
     texts = [sms_text(v) for v in variants]
     return next(
         (t for t in texts if sms_length(t) <= SMS_MAX_CHARS), texts[-1]
@@ -224,6 +225,7 @@ class _When:
     label: str  # name (code)
     city: str
     card: list[str]
+    known: bool  # in the directory
 
     @classmethod
     def of(cls, booked: Booked, directory: Directory) -> _When:
@@ -240,6 +242,7 @@ class _When:
             directory.label(code),
             centre.city if centre else "",
             directory.card(code),
+            centre is not None,
         )
 
 
@@ -355,10 +358,8 @@ def _prescriber_email(
             f"{patient}, {born}, est fixé :",
             f"- examen : {exams} ;",
             f"- le {when.long_day} à {when.hour} ;",
-            f"- au centre {when.card[0]}"
-            + (f" ({when.code})" if when.name != when.code else "")
-            + " :",
-            *(f"  {line}" for line in when.card[1:]),
+            f"- au centre {when.label}" + (" :" if when.known else "."),
+            *(f"  {line}" for line in when.card[1:] if when.known),
         ]
         if len(booked.slots) > 1:
             body.append(visit_summary(booked))
@@ -428,7 +429,7 @@ def _prescriber_call(
     before: _When | None,
     cancelled: bool,
 ) -> str:
-    place = ", ".join(when.card[:3])
+    place = ", ".join(when.card[:3]) if when.known else f"centre {when.code}"
     if cancelled:
         return (
             "Bonjour, ici le télésecrétariat COSEN. Le rendez-vous "

@@ -119,8 +119,22 @@ def output_set(folder: Path) -> Iterator[OutputSet]:
             ]
             targets = _targets(folder, names)
             _write_manifest(staging / MANIFEST, names)
+        except (CosenError, OSError) as error:
+            # Nothing moved: the previous set stays whole. The message
+            # names the file where it would have gone, not the staging.
+            shutil.rmtree(staging, ignore_errors=True)
+            if isinstance(error, OSError):
+                text = (
+                    f"Impossible d'écrire dans « {folder} » "
+                    f"({system_reason(error)})"
+                )
+            else:
+                text = str(error).replace(str(staging), str(folder))
+            raise CosenError(
+                f"{text.rstrip('.')} : rien n'est remplacé, les fichiers "
+                "déjà présents restent tels quels."
+            ) from None
         except BaseException:
-            # Nothing moved: the previous set stays whole.
             shutil.rmtree(staging, ignore_errors=True)
             raise
         _switch(folder, staging, targets)
@@ -147,7 +161,13 @@ def _lock(folder: Path) -> Iterator[None]:
         return
     import fcntl
 
-    handle = os.open(folder, os.O_RDONLY)
+    try:
+        handle = os.open(folder, os.O_RDONLY)
+    except OSError as error:
+        raise CosenError(
+            f"Impossible de lire le dossier « {folder} » "
+            f"({system_reason(error)})."
+        ) from None
     try:
         # A share without locks: take the risk, as before.
         with suppress(OSError):
