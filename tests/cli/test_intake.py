@@ -447,6 +447,22 @@ def test_demo_writes_realistic_files(tmp_path: Path) -> None:
     assert all(s.start > NOW for s in slots.accepted)
 
 
+def test_demo_without_libreoffice_says_it_writes_no_pdf(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "demo"
+    result = CliRunner().invoke(
+        cli,
+        ["demo", str(folder), "--now", "27/11/2026 10:00"],
+        env={"PATH": str(tmp_path)},  # no soffice there
+    )
+    assert result.exit_code == 0, result.output
+    assert (
+        "  ! PDF non écrits : LibreOffice (soffice) n'est pas installé."
+    ) in result.stdout.splitlines()
+    assert not list(folder.rglob("*.pdf"))
+
+
 def test_demo_is_reproducible(tmp_path: Path) -> None:
     for name in ("a", "b"):
         result = run(

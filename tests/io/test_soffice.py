@@ -395,3 +395,24 @@ def test_template_instructions_are_not_cut(pdfs: dict[str, Printed]) -> None:
 
     assert_whole(pdfs["demandes"].text, _REFERRAL_NOTES, "demandes.xlsx")
     assert_whole(pdfs["creneaux"].text, _SLOT_NOTES, "creneaux.xlsx")
+
+
+@pytest.mark.soffice
+@needs_soffice
+def test_demo_writes_the_pdfs_of_what_is_printed(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        cli, ["demo", str(tmp_path / "demo"), "--now", "27/11/2026 10:00"]
+    )
+    assert result.exit_code == 0, result.output
+    results = tmp_path / "demo" / "resultats"
+    workbooks = sorted((results / "centres").glob("*.xlsx"))
+    assert workbooks
+    pdfs = [
+        p.with_suffix(".pdf") for p in [*workbooks, results / "appels.xlsx"]
+    ]
+    for pdf in pdfs:
+        assert pdf.read_bytes().startswith(b"%PDF"), pdf
+        assert pdf.stat().st_mode & 0o777 == 0o600
+    # The PDFs belong to the run's set: a later run replaces them.
+    manifest = (results / ".cosen-manifest.json").read_text()
+    assert "appels.pdf" in manifest

@@ -10,6 +10,7 @@ is shown by its code, with a warning (:func:`directory_notices`).
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from functools import cached_property
 from typing import Final
 
 from pydantic import BaseModel, ConfigDict
@@ -60,7 +61,7 @@ class Centre(BaseModel):
         """Street address and town on one line."""
         return f"{self.address}, {self.postcode} {self.city}"
 
-    @property
+    @cached_property
     def phone_text(self) -> str:
         """The phone number as people write it (``03 88 …``)."""
         return national_phone(self.phone)

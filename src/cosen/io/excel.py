@@ -25,6 +25,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import suppress
 from datetime import date, datetime, time
+from functools import cache
 from pathlib import Path
 from typing import IO, Any, Final
 
@@ -78,8 +79,10 @@ _TOP: Final = Alignment(vertical="top")
 _NARROW: Final = frozenset(" .,;:!'|\u2019ilj")
 _SLIM: Final = frozenset("ftrIJ()[]-/")
 _WIDE: Final = frozenset("mwMW@%&+—…ŒœÆæ")
+_WIDEST: Final = 1.75
 
 
+@cache
 def _char_units(char: str) -> float:
     base = unicodedata.normalize("NFKD", char)[:1] or char
     if base in _NARROW:
@@ -87,7 +90,7 @@ def _char_units(char: str) -> float:
     if base in _SLIM:
         return 0.7
     if char in _WIDE or base in _WIDE:
-        return 1.75
+        return _WIDEST
     if base.isupper():
         return 1.2
     if base.isdigit():
@@ -109,6 +112,8 @@ def wrapped_lines(
     """
     scale = size / 11 * (1.1 if bold else 1.0)
     room = max(width - 1.0, 1.0)
+    if "\n" not in text and len(text) * _WIDEST * scale <= room:
+        return 1
     lines = 0
     for paragraph in text.split("\n"):
         lines += 1
@@ -251,15 +256,21 @@ def _cell_value(value: Any) -> Any:
     return value
 
 
-def put_cell(sheet: Worksheet, row: int, column: int, value: Any) -> Cell:
-    """Write one value: a string as a string cell (never a formula),
-    wrapped; a date or time with its French format; aligned to the top."""
+def put_cell(
+    sheet: Worksheet, row: int, column: int, value: Any, tall: bool = True
+) -> Cell:
+    """Write one value: a string as a string cell (never a formula); a date
+    or time with its French format. In a ``tall`` row (of several lines),
+    strings wrap and every cell is aligned to the top; a row of one line
+    needs neither (styles cost time on large sheets)."""
     cell: Cell = sheet.cell(row, column, _cell_value(value))
     if isinstance(value, str):
         cell.data_type = "s"
-        cell.alignment = _TOP_WRAPPED
+        if tall:
+            cell.alignment = _TOP_WRAPPED
         return cell
-    cell.alignment = _TOP
+    if tall:
+        cell.alignment = _TOP
     if isinstance(value, datetime):
         cell.number_format = DATETIME_FORMAT
     elif isinstance(value, date):
@@ -300,14 +311,19 @@ def add_table(
         )
     sheet.row_dimensions[first_row].height = row_height(lines)
     count = 0
+    last_width = len(column_widths) - 1
     for count, values in enumerate(rows, start=1):
         row = first_row + count
-        lines = 1
+        lines = max(
+            (
+                wrapped_lines(value, column_widths[min(i, last_width)])
+                for i, value in enumerate(values)
+                if isinstance(value, str)
+            ),
+            default=1,
+        )
         for column, value in enumerate(values, start=1):
-            put_cell(sheet, row, column, value)
-            if isinstance(value, str):
-                width = column_widths[min(column, len(column_widths)) - 1]
-                lines = max(lines, wrapped_lines(value, width))
+            put_cell(sheet, row, column, value, tall=lines > 1)
         if lines > 1:
             sheet.row_dimensions[row].height = row_height(lines)
     sheet.freeze_panes = f"A{first_row + 1}"

@@ -78,9 +78,9 @@ from cosen.io.wording import (
     long_date,
     numeric_date,
     patient_name,
+    phone_text,
 )
 from cosen.optimizer import Status
-from cosen.parsing import national_phone
 
 __all__ = [
     "ANSWER_SHEET",
@@ -460,7 +460,7 @@ def _visit_rows(
         referral.used_name,
         referral.first_name,
         referral.birth_date,
-        national_phone(referral.phone),
+        phone_text(referral.phone),
         child,
         ", ".join(mobility) or "non",
         referral.prescriber,
@@ -563,7 +563,7 @@ def _patient_cell(birth_date: date, name: str) -> str:
 
 
 def _phone_cell(phone: str, email: str | None) -> str:
-    return national_phone(phone) + (f"\n{email}" if email else "")
+    return phone_text(phone) + (f"\n{email}" if email else "")
 
 
 def _callbacks(sheet: Worksheet, allocation: Allocation, footer: str) -> None:
@@ -575,7 +575,7 @@ def _callbacks(sheet: Worksheet, allocation: Allocation, footer: str) -> None:
         referral = item.referral
         contact = referral.prescriber_contact
         if contact and "@" not in contact:
-            contact = national_phone(contact)
+            contact = phone_text(contact)
         reason = item.reason.sentence + (
             f" ({item.detail})" if item.detail else ""
         )

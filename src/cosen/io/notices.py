@@ -21,6 +21,7 @@ import enum
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Final
 
 from cosen.allocation import Booked
@@ -28,12 +29,13 @@ from cosen.clock import PARIS
 from cosen.domain import Directory, Exam, Referral, Slot
 from cosen.io.wording import (
     clock_time,
+    is_mobile,
     long_date,
     numeric_date,
     patient_name,
+    phone_text,
     short_date,
 )
-from cosen.parsing import national_phone, parse_phone
 
 __all__ = [
     "MESSAGE_HEADER",
@@ -179,19 +181,20 @@ _GSM_SUBSTITUTES: Final = {
 }  # fmt: skip
 
 
+@cache
+def _sms_char(char: str) -> str:
+    if char in _GSM or char in _GSM_EXTENDED:
+        return char
+    if char in _GSM_SUBSTITUTES:
+        return _GSM_SUBSTITUTES[char]
+    plain = unicodedata.normalize("NFKD", char)
+    return "".join(c for c in plain if c in _GSM) or "?"
+
+
 def sms_text(text: str) -> str:
     """``text`` in the SMS alphabet: accents the alphabet lacks are dropped
     (``ô`` becomes ``o``), typographic signs become plain ones."""
-    out = []
-    for char in text:
-        if char in _GSM or char in _GSM_EXTENDED:
-            out.append(char)
-        elif char in _GSM_SUBSTITUTES:
-            out.append(_GSM_SUBSTITUTES[char])
-        else:
-            plain = unicodedata.normalize("NFKD", char)
-            out.append("".join(c for c in plain if c in _GSM) or "?")
-    return "".join(out)
+    return "".join(map(_sms_char, text))
 
 
 def sms_length(text: str) -> int:
@@ -202,10 +205,11 @@ def sms_length(text: str) -> int:
 def _shortest_fit(variants: Sequence[str]) -> str:
     """The first variant that fits one SMS, else the last (the shortest:
     an id and a centre code at their longest fit)."""
-    texts = [sms_text(v) for v in variants]
-    return next(
-        (t for t in texts if sms_length(t) <= SMS_MAX_CHARS), texts[-1]
-    )
+    for variant in variants:
+        text = sms_text(variant)
+        if sms_length(text) <= SMS_MAX_CHARS:
+            break
+    return text
 
 
 # --------------------------------------------------------------------------
@@ -254,8 +258,8 @@ def _contact(referral: Referral) -> tuple[Channel, str]:
         return Channel.PHONE, ""
     if "@" in contact:
         return Channel.EMAIL, contact
-    channel = Channel.SMS if parse_phone(contact)[1] else Channel.PHONE
-    return channel, national_phone(contact)
+    channel = Channel.SMS if is_mobile(contact) else Channel.PHONE
+    return channel, phone_text(contact)
 
 
 def visit_exams(booked: Booked) -> list[tuple[Slot, tuple[Exam, ...]]]:
@@ -488,14 +492,14 @@ def _patient(
             f"COSEN RDV {when.short_day} {when.hour} {when.code} "
             f"réf. {reference}",
         ]
-    mobile = referral.phone_is_mobile
+    mobile = is_mobile(referral.phone)
     text = _shortest_fit(variants)
     return Message(
         reference,
         Audience.PATIENT,
         "",
         Channel.SMS if mobile else Channel.PHONE,
-        national_phone(referral.phone),
+        phone_text(referral.phone),
         "",
         text,
         "" if mobile else "Téléphone fixe : confirmer de vive voix.",

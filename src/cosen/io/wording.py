@@ -7,16 +7,20 @@ centre or a patient reads.
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Final
 
 from cosen.clock import PARIS
 from cosen.domain import Referral
+from cosen.parsing import national_phone, parse_phone
 
 __all__ = [
     "clock_time",
+    "is_mobile",
     "long_date",
     "numeric_date",
     "patient_name",
+    "phone_text",
     "short_date",
 ]
 
@@ -68,3 +72,16 @@ def patient_name(referral: Referral) -> str:
     if referral.used_name:
         name += f" (nom d'usage : {referral.used_name.upper()})"
     return name
+
+
+# A patient's number is written on several files: parse it once.
+@lru_cache(maxsize=1 << 16)
+def phone_text(e164: str) -> str:
+    """A stored (E.164) number as people write it: ``06 12 34 56 78``."""
+    return national_phone(e164)
+
+
+@lru_cache(maxsize=1 << 16)
+def is_mobile(e164: str) -> bool:
+    """Whether a stored number takes SMS."""
+    return parse_phone(e164)[1]
