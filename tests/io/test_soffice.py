@@ -397,6 +397,7 @@ def test_template_instructions_are_not_cut(pdfs: dict[str, Printed]) -> None:
     assert_whole(pdfs["creneaux"].text, _SLOT_NOTES, "creneaux.xlsx")
 
 
+@pytest.mark.slow
 @pytest.mark.soffice
 @needs_soffice
 def test_demo_writes_the_pdfs_of_what_is_printed(tmp_path: Path) -> None:
