@@ -599,7 +599,7 @@ def _callbacks(sheet: Worksheet, allocation: Allocation, footer: str) -> None:
             "Suite à donner", "Prescripteur",
         ],
         rows,
-        [10, 22, 15, 20, 15, 34, 30, 24],
+        [10, 22, 15, 20, 16, 32, 28, 28],
     )  # fmt: skip
     if not rows:
         put_cell(sheet, 2, 1, "Aucune demande sans créneau.")
