@@ -66,15 +66,36 @@ def slot_row(**changes: Any) -> dict[str, str]:
     return row
 
 
+def centre_row(**changes: Any) -> dict[str, str]:
+    """A valid centre of the directory; ``changes`` override it."""
+    row = {
+        "center": "MIM-1",
+        "name": "Centre d'imagerie du Parc",
+        "group": "MIM",
+        "address": "12 rue du Parc",
+        "postcode": "67000",
+        "city": "Strasbourg",
+        "phone": "03 53 48 10 01",
+        "email": "accueil@parc.example",
+        "access": "Entrée par la cour, ascenseur.",
+    }
+    row.update({k: str(v) for k, v in changes.items()})
+    return row
+
+
 def referral_file(path: Path, rows: Sequence[dict[str, str]]) -> Path:
     """A referral workbook laid out like the template."""
     write_referral_sheet(path, rows)
     return path
 
 
-def slot_file(path: Path, rows: Sequence[dict[str, str]]) -> Path:
-    """A slot workbook laid out like the template."""
-    write_slot_sheet(path, rows)
+def slot_file(
+    path: Path,
+    rows: Sequence[dict[str, str]],
+    centres: Sequence[dict[str, str]] = (),
+) -> Path:
+    """A slot workbook laid out like the template (with its directory)."""
+    write_slot_sheet(path, rows, centres)
     return path
 
 

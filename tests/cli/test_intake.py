@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import stat
 from pathlib import Path
 
@@ -10,9 +11,15 @@ from click.testing import CliRunner, Result
 from openpyxl import load_workbook
 
 from cosen.cli import cli
-from cosen.domain import REFERRAL_COLUMNS, SLOT_COLUMNS, Reason
+from cosen.domain import CENTRE_COLUMNS, REFERRAL_COLUMNS, SLOT_COLUMNS, Reason
 from cosen.io.readers import read_referrals, read_slots
-from tests.factories import NOW, raw_workbook, referral_row, slot_row
+from tests.factories import (
+    NOW,
+    centre_row,
+    raw_workbook,
+    referral_row,
+    slot_row,
+)
 
 SECRET_NAME = "Zorglubowski"
 
@@ -87,7 +94,8 @@ def test_command_help_is_in_french() -> None:
     assert "DEMANDES" in result.stdout
     assert "--slots CRENEAUX" in result.stdout
     assert "--out RAPPORT.xlsx" in result.stdout
-    assert "Fichier des créneaux à vérifier aussi." in result.stdout
+    assert "Fichier des créneaux à vérifier aussi" in result.stdout
+    assert "--centres FICHIER" in result.stdout
 
 
 def test_version() -> None:
@@ -127,6 +135,20 @@ def test_template_writes_both_files(tmp_path: Path) -> None:
     ]
     assert read_referrals(folder / "demandes.xlsx").accepted == []
     assert read_slots(folder / "creneaux.xlsx").accepted == []
+
+
+def test_template_never_overwrites_without_force(tmp_path: Path) -> None:
+    assert run("template", tmp_path).exit_code == 0
+    filled = tmp_path / "demandes.xlsx"
+    referrals_file(filled, GOOD)
+    before = filled.read_bytes()
+    line = assert_one_line_error(run("template", tmp_path))
+    assert "demandes.xlsx et creneaux.xlsx existe(nt) déjà" in line
+    assert "--force" in line
+    assert filled.read_bytes() == before
+    result = run("template", tmp_path, "--force")
+    assert result.exit_code == 0, result.output
+    assert read_referrals(filled).accepted == []
 
 
 def test_template_into_a_file_is_a_usage_error(tmp_path: Path) -> None:
@@ -222,7 +244,105 @@ def test_validate_with_good_slots_is_exit_zero(tmp_path: Path) -> None:
     assert result.stdout.splitlines() == [
         "demandes.xlsx : lignes lues 2, acceptées 2, rejetées 0.",
         "creneaux.xlsx : lignes lues 1, acceptées 1, rejetées 0.",
+        # No directory, no preparations: said, not an error.
+        "creneaux.xlsx, feuille Centres : lignes lues 0, acceptées 0, "
+        "rejetées 0.",
+        "  ! fichier : aucun annuaire des centres (feuille Centres) : "
+        "centres désignés par leur code sur les listes et les avis",
+        "creneaux.xlsx, feuille Preparations : lignes lues 0, acceptées 0, "
+        "rejetées 0.",
+        "  ! fichier : consignes de préparation à faire valider par les "
+        "radiologues des centres : SCANNER, RADIO, ECHO_ABDO, ECHO_MSK, "
+        "ECHO_THYRO, MAMMO, ECHO_SEIN",
     ]
+
+
+def test_validate_lists_the_rejected_rows(tmp_path: Path) -> None:
+    path = referrals_file(tmp_path / "demandes.xlsx", MIXED)
+    lines = run("validate", path).stdout.splitlines()
+    listed = [line for line in lines if line.startswith("  ligne ")]
+    assert listed == [
+        "  ligne 4 (D3) : NO_CONSENT",
+        "  ligne 5 (D4) : INVALID_FIELD code_postal — 5 chiffres attendus "
+        "(zéro initial perdu ? saisir la colonne au format texte)",
+        "  ligne 6 (D5) : COMPLEX_IMAGING examen — IRM ; NO_CONSENT",
+    ]
+
+
+def test_validate_lists_twenty_rows_then_counts(tmp_path: Path) -> None:
+    rows = [
+        referral_row(referral_id=f"D{n}", birth_name=f"Nom{n}",
+                     consent="non")
+        for n in range(1, 26)
+    ]  # fmt: skip
+    path = referrals_file(tmp_path / "demandes.xlsx", rows)
+    result = run("validate", path)
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    listed = [line for line in lines if line.startswith("  ligne ")]
+    assert len(listed) == 20
+    assert listed[-1] == "  ligne 21 (D20) : NO_CONSENT"
+    assert lines[-1] == "  … et 5 autres (voir --out)"
+
+
+def test_validate_checks_the_directory(tmp_path: Path) -> None:
+    referrals = referrals_file(tmp_path / "demandes.xlsx", GOOD)
+    slots = slots_file(tmp_path / "creneaux.xlsx", [slot_row()])
+    centres = tmp_path / "centres.csv"
+    rows = [centre_row(), centre_row(center="MIM-1"),
+            centre_row(center="SIMSE-1", postcode="6800")]  # fmt: skip
+    fields = [c.field for c in CENTRE_COLUMNS]
+    centres.write_text(
+        "\n".join(
+            ";".join(line)
+            for line in [
+                [c.french for c in CENTRE_COLUMNS],
+                *([row[f] for f in fields] for row in rows),
+            ]
+        ),
+        encoding="utf-8",
+    )
+    report = tmp_path / "rapport.xlsx"
+    result = run("validate", referrals, "--slots", slots,
+                 "--centres", centres, "--out", report)  # fmt: skip
+    assert result.exit_code == 1, result.output
+    lines = result.stdout.splitlines()
+    assert (
+        "centres.csv, feuille Centres : lignes lues 3, acceptées 1, "
+        "rejetées 2."
+    ) in lines
+    assert (
+        "  ligne 3 (MIM-1) : INVALID_FIELD centre — centre déjà décrit ligne 2"
+    ) in lines
+    assert load_workbook(report).sheetnames == [
+        "Synthèse", "Demandes rejetées", "Créneaux rejetés",
+        "Centres rejetés", "Préparations rejetées", "Avertissements",
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device", "link"])
+def test_validate_out_replaces_only_a_regular_file(
+    tmp_path: Path, kind: str
+) -> None:
+    path = referrals_file(tmp_path / "demandes.xlsx", MIXED)
+    if kind == "fifo":
+        target = tmp_path / "tube.xlsx"
+        os.mkfifo(target)
+    elif kind == "device":
+        target = Path("/dev/null")
+    else:
+        target = tmp_path / "lien.xlsx"
+        outside = tmp_path / "ailleurs.xlsx"
+        outside.write_bytes(b"keep")
+        target.symlink_to(outside)
+    before = target.lstat()
+    line = assert_one_line_error(run("validate", path, "--out", target))
+    assert "pas un fichier ordinaire" in line
+    after = target.lstat()
+    assert (after.st_mode, after.st_ino) == (before.st_mode, before.st_ino)
+    if kind == "link":
+        assert outside.read_bytes() == b"keep"
+    assert not list(tmp_path.glob(".*.tmp"))
 
 
 def test_validate_missing_file(tmp_path: Path) -> None:
@@ -295,7 +415,7 @@ def test_validate_out_is_a_directory(tmp_path: Path) -> None:
 
 def test_demo_writes_realistic_files(tmp_path: Path) -> None:
     folder = tmp_path / "demo"
-    result = run("demo", folder, "--now", "27/11/2026 10:00")
+    result = run("demo", folder, "--now", "27/11/2026 10:00", "--sans-pdf")
     assert result.exit_code == 0, result.output
     assert result.stderr == ""
     lines = result.stdout.splitlines()
@@ -327,9 +447,27 @@ def test_demo_writes_realistic_files(tmp_path: Path) -> None:
     assert all(s.start > NOW for s in slots.accepted)
 
 
+def test_demo_without_libreoffice_says_it_writes_no_pdf(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "demo"
+    result = CliRunner().invoke(
+        cli,
+        ["demo", str(folder), "--now", "27/11/2026 10:00"],
+        env={"PATH": str(tmp_path)},  # no soffice there
+    )
+    assert result.exit_code == 0, result.output
+    assert (
+        "  ! PDF non écrits : LibreOffice (soffice) n'est pas installé."
+    ) in result.stdout.splitlines()
+    assert not list(folder.rglob("*.pdf"))
+
+
 def test_demo_is_reproducible(tmp_path: Path) -> None:
     for name in ("a", "b"):
-        result = run("demo", tmp_path / name, "--now", "27/11/2026 10:00")
+        result = run(
+            "demo", tmp_path / name, "--now", "27/11/2026 10:00", "--sans-pdf"
+        )
         assert result.exit_code == 0, result.output
     first = read_referrals(tmp_path / "a" / "demandes.xlsx")
     second = read_referrals(tmp_path / "b" / "demandes.xlsx")

@@ -21,6 +21,7 @@ from cosen.domain import (
 from cosen.io.readers import read_referrals, read_slots
 from cosen.io.report import write_validation_report
 from tests.factories import referral_row, slot_row
+from tests.io.test_exports import fits_page
 
 # Personal data that must never reach the report.
 SECRET_BIRTH_NAME = "Zorglubowski"
@@ -311,3 +312,29 @@ def test_report_with_nothing_rejected(tmp_path: Path) -> None:
         "Demandes recevables": 1,
         "Demandes rejetées": 0,
     }
+
+
+def test_report_summary_prints_on_one_page(
+    tmp_path: Path, intakes: tuple[Intake[Referral], Intake[Slot]]
+) -> None:
+    report = tmp_path / "rapport.xlsx"
+    write_validation_report(report, *intakes)
+    summary = load_workbook(report)["Synthèse"]
+    setup = summary.page_setup
+    assert (setup.fitToWidth, setup.fitToHeight) == (1, 1)
+    assert fits_page(summary)
+    assert setup.orientation == "portrait"
+
+
+def test_rows_with_several_reasons_are_as_tall_as_their_text(
+    tmp_path: Path, intakes: tuple[Intake[Referral], Intake[Slot]]
+) -> None:
+    report = tmp_path / "rapport.xlsx"
+    write_validation_report(report, intakes[0])
+    sheet = load_workbook(report)["Demandes rejetées"]
+    # D2 (row 2 of the sheet) has three reasons, one per line.
+    assert str(sheet["D2"].value).count("\n") == 2
+    assert sheet["D2"].alignment.wrap_text
+    assert sheet.row_dimensions[2].height >= 3 * 15
+    for title in ("Demandes rejetées", "Avertissements"):
+        assert load_workbook(report)[title].page_setup.fitToWidth == 1

@@ -12,9 +12,20 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from cosen.clock import PARIS
-from cosen.domain import Exam, Group, Reason
+from cosen.domain import (
+    DEFAULT_PREPARATIONS,
+    TO_VALIDATE,
+    Exam,
+    Group,
+    Preparations,
+    Reason,
+)
+from cosen.errors import CosenError
+from cosen.io.directory import read_centres, read_preparations
+from cosen.io.excel import wrapped_lines
 from cosen.io.readers import read_referrals, read_slots
 from cosen.io.templates import write_templates
+from tests.io.test_exports import fits_page
 
 # The contract's French headers, in order.
 REFERRAL_HEADERS = [
@@ -30,6 +41,11 @@ SLOT_HEADERS = [
     "id_creneau", "centre", "groupe", "debut", "duree_min", "examens",
     "enfants", "accessible_pmr", "statut",
 ]  # fmt: skip
+CENTRE_HEADERS = [
+    "centre", "nom", "groupe", "adresse", "code_postal", "ville",
+    "telephone", "email", "acces",
+]  # fmt: skip
+PREPARATION_HEADERS = ["examen", "preparation", "validee"]
 REFERRAL_YES_NO = [
     "consentement", "mobilite_reduite", "transport_medicalise",
     "urgence_suspectee",
@@ -103,7 +119,9 @@ def test_templates_carry_the_contract_headers_in_order(
 ) -> None:
     referrals, slots = templates
     assert load_workbook(referrals).sheetnames == ["Demandes", "Instructions"]
-    assert load_workbook(slots).sheetnames == ["Creneaux", "Instructions"]
+    assert load_workbook(slots).sheetnames == [
+        "Creneaux", "Centres", "Preparations", "Instructions",
+    ]  # fmt: skip
     demandes = sheet_of(referrals, "Demandes")
     creneaux = sheet_of(slots, "Creneaux")
     assert [c.value for c in demandes[1]] == REFERRAL_HEADERS
@@ -244,16 +262,95 @@ def test_referral_instructions_list_every_column_and_emergencies(
     assert any("Mode d'emploi" in t for t in texts)
 
 
-def test_slot_instructions_list_every_column(
+def test_slot_instructions_list_every_column_of_every_sheet(
     templates: tuple[Path, Path],
 ) -> None:
     sheet = sheet_of(templates[1], "Instructions")
+    rows = list(sheet.iter_rows(values_only=True))
+    titles = [i for i, row in enumerate(rows) if row[0] == "Colonne"]
+    assert len(titles) == 3
     listed = [
-        row[0]
-        for row in sheet.iter_rows(values_only=True)
-        if row[0] in SLOT_HEADERS
+        [row[0] for row in rows[start + 1 :] if row[0]][: len(headers)]
+        for start, headers in zip(
+            titles, [SLOT_HEADERS, CENTRE_HEADERS, PREPARATION_HEADERS],
+            strict=True,
+        )
+    ]  # fmt: skip
+    assert listed == [SLOT_HEADERS, CENTRE_HEADERS, PREPARATION_HEADERS]
+    texts = _instruction_texts(templates[1])
+    assert "Feuille « Centres »" in texts
+    assert any(TO_VALIDATE in t for t in texts)
+
+
+def test_centre_sheet_is_ready_to_fill(templates: tuple[Path, Path]) -> None:
+    sheet = sheet_of(templates[1], "Centres")
+    assert [c.value for c in sheet[1]] == CENTRE_HEADERS
+    group = validation_of(sheet, column_of(sheet, "groupe"))
+    assert group.formula1 == '"MIM,SIMSE"'
+    for header in ("telephone", "code_postal"):
+        assert sheet.cell(2, column_of(sheet, header)).number_format == "@"
+    assert read_centres(templates[1]).accepted == []
+
+
+def test_preparations_sheet_holds_the_defaults_to_validate(
+    templates: tuple[Path, Path],
+) -> None:
+    sheet = sheet_of(templates[1], "Preparations")
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0] == tuple(PREPARATION_HEADERS)
+    assert rows[1:] == [
+        (exam.value, DEFAULT_PREPARATIONS[exam], "non") for exam in Exam
     ]
-    assert listed == SLOT_HEADERS
+    validated = validation_of(sheet, column_of(sheet, "validee"))
+    assert validated.formula1 == '"oui,non"'
+    intake = read_preparations(templates[1])
+    assert intake.rejections == []
+    preparations = Preparations(intake.accepted)
+    assert not preparations.validated([Exam.MAMMO])
+    assert preparations.text([Exam.MAMMO]) == DEFAULT_PREPARATIONS[Exam.MAMMO]
+
+
+def test_templates_print_on_a4_landscape_fitted_to_width(
+    templates: tuple[Path, Path],
+) -> None:
+    for path in templates:
+        for sheet in load_workbook(path).worksheets:
+            setup = sheet.page_setup
+            assert str(setup.paperSize) == sheet.PAPERSIZE_A4
+            assert setup.fitToWidth == 1 and setup.fitToHeight == 0
+            assert fits_page(sheet)
+            if sheet.title != "Instructions":
+                assert setup.orientation == "landscape", sheet.title
+                assert sheet.print_title_rows == "$1:$1"
+
+
+def test_instruction_notes_are_as_tall_as_their_text(
+    templates: tuple[Path, Path],
+) -> None:
+    sheet = sheet_of(templates[0], "Instructions")
+    width = sum(sheet.column_dimensions[c].width for c in ("A", "B", "C"))
+    heights = []
+    for row in range(2, 7):
+        text = str(sheet.cell(row, 1).value)
+        assert f"A{row}:C{row}" in {str(m) for m in sheet.merged_cells}
+        heights.append(sheet.row_dimensions[row].height)
+        assert heights[-1] == 15 * wrapped_lines(text, width)
+    assert max(heights) >= 3 * 15  # the exclusions take three lines
+
+
+def test_templates_never_replace_a_filled_file(tmp_path: Path) -> None:
+    referrals, slots = write_templates(tmp_path)
+    workbook = load_workbook(referrals)
+    workbook["Demandes"]["A2"] = "D1"
+    workbook.save(referrals)
+    filled = referrals.read_bytes()
+    slots.unlink()
+    with pytest.raises(CosenError, match=r"demandes\.xlsx existe"):
+        write_templates(tmp_path)
+    assert referrals.read_bytes() == filled
+    assert not slots.exists()  # nothing written at all
+    write_templates(tmp_path, replace=True)
+    assert read_referrals(referrals).accepted == []
 
 
 # --------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from cosen.cli.core import (
     option,
     settings_from_options,
 )
+from cosen.cli.intake import CENTRES_OPTION, read_directory
 
 if TYPE_CHECKING:
     from cosen.allocation import AllocationSettings
@@ -30,50 +31,102 @@ def _run_allocation(
     out: Path,
     settings: AllocationSettings,
     as_json: bool,
+    centres: Path | None = None,
+    pdf: bool = False,
 ) -> None:
     from cosen.allocation import allocate
     from cosen.allocation.summary import allocation_json, summary_lines
-    from cosen.io.exports import write_exports
+    from cosen.domain import Directory, Preparations
+    from cosen.errors import CosenError
+    from cosen.io.exports import CALLS_FILE, CENTRES_FOLDER, add_exports
+    from cosen.io.outputs import output_set
+    from cosen.io.pdf import add_pdfs
     from cosen.io.readers import read_referrals, read_slots
 
     referral_intake = read_referrals(referrals)
     slot_intake = read_slots(slots)
+    centre_intake, preparation_intake = read_directory(
+        centres or slots, centres is not None, slot_intake
+    )
     allocation = allocate(
         referral_intake.accepted, slot_intake.accepted, settings
     )
     received = len(referral_intake.accepted) + len(referral_intake.rejections)
-    paths = write_exports(
-        out, allocation, referral_intake.rejections, received
-    )
+    notes: list[str] = []
+    with output_set(out) as outputs:
+        paths = add_exports(
+            outputs, allocation, referral_intake.rejections, received,
+            directory=Directory(centre_intake.accepted),
+            preparations=Preparations(preparation_intake.accepted),
+        )  # fmt: skip
+        if pdf:
+            names = [
+                p.relative_to(out).as_posix()
+                for p in paths
+                if p.parent.name == CENTRES_FOLDER or p.name == CALLS_FILE
+            ]
+            try:
+                paths += add_pdfs(outputs, names)
+            except CosenError as error:
+                notes.append(f"PDF non écrits : {error}")
+    warnings = [
+        n.text for n in (*centre_intake.notices, *preparation_intake.notices)
+    ]
     if as_json:
         report = allocation_json(
             allocation, referral_intake.rejections, received
         )
+        report["warnings"] = warnings + notes
         click.echo(json.dumps(report, ensure_ascii=False))
         return
     echo_lines(summary_lines(allocation, referral_intake.rejections, received))
-    if slot_intake.rejections:
-        click.echo(
-            f"Créneaux rejetés : {len(slot_intake.rejections)} (voir "
-            f"« cosen validate {referrals.name} --slots {slots.name} »)."
-        )
+    for name, intake in (
+        ("Créneaux rejetés", slot_intake),
+        ("Centres rejetés", centre_intake),
+        ("Consignes de préparation rejetées", preparation_intake),
+    ):
+        if intake.rejections:
+            click.echo(
+                f"{name} : {len(intake.rejections)} (voir « cosen validate "
+                f"{referrals.name} --slots {slots.name}"
+                + (f" --centres {centres.name}" if centres else "")
+                + " »)."
+            )
+    for text in [*warnings, *notes]:
+        click.echo(f"  ! {text}")
     click.echo(f"Fichiers écrits dans {out}/ : {len(paths)}.")
 
 
 @command()
 @allocation_inputs
+@CENTRES_OPTION
+@option(
+    "--pdf",
+    is_flag=True,
+    help="Écrit aussi le PDF des listes des centres et de la liste "
+    "d'appels (LibreOffice nécessaire).",
+)
 def allocate(
-    referrals: Path, slots: Path, out: Path, as_json: bool, **options: Any
+    referrals: Path,
+    slots: Path,
+    out: Path,
+    as_json: bool,
+    centres: Path | None,
+    pdf: bool,
+    **options: Any,
 ) -> None:
     """Attribue les créneaux aux demandes recevables.
 
     Écrit dans DOSSIER une liste par centre (centres/), la synthèse du
-    coordinateur (synthese.xlsx) et les avis aux prescripteurs
+    coordinateur (synthese.xlsx), la liste d'appels des patients
+    (appels.xlsx, qui une fois remplie est un fichier de réponses pour
+    « cosen batch answers ») et les avis aux prescripteurs et aux patients
     (notifications.csv).
     """
     _run_allocation(
-        referrals, slots, out, settings_from_options(**options), as_json
-    )
+        referrals, slots, out, settings_from_options(**options), as_json,
+        centres, pdf,
+    )  # fmt: skip
 
 
 @command()
@@ -92,15 +145,29 @@ def allocate(
     show_default=True,
     help="Nombre de demandes à générer.",
 )
+@option(
+    "--pdf/--sans-pdf",
+    default=True,
+    show_default=True,
+    help="PDF des listes des centres et de la liste d'appels, si "
+    "LibreOffice est installé.",
+)
 @allocation_options
-def demo(folder: Path, count: int, **options: Any) -> None:
+def demo(folder: Path, count: int, pdf: bool, **options: Any) -> None:
     """Génère des données réalistes et les traite de bout en bout.
 
     Écrit demandes.xlsx et creneaux.xlsx (quelques lignes de chaque motif
     de rejet parmi des demandes correctes, deux semaines de créneaux MIM et
-    SIMSE) dans DOSSIER, puis les résultats dans DOSSIER/resultats.
+    SIMSE, l'annuaire des centres) dans DOSSIER, puis les résultats dans
+    DOSSIER/resultats, avec le PDF des listes à imprimer quand LibreOffice
+    est installé.
     """
-    from cosen.domain.samples import SampleSpec, sample_referrals, sample_slots
+    from cosen.domain.samples import (
+        SampleSpec,
+        sample_centres,
+        sample_referrals,
+        sample_slots,
+    )
     from cosen.io.templates import write_referral_sheet, write_slot_sheet
 
     settings = settings_from_options(**options)
@@ -111,9 +178,12 @@ def demo(folder: Path, count: int, **options: Any) -> None:
     referrals = folder / "demandes.xlsx"
     slots = folder / "creneaux.xlsx"
     write_referral_sheet(referrals, sample_referrals(spec))
-    write_slot_sheet(slots, sample_slots(spec))
+    write_slot_sheet(slots, sample_slots(spec), sample_centres())
     click.echo(f"Données d'exemple écrites : {referrals}, {slots}")
-    _run_allocation(referrals, slots, folder / "resultats", settings, False)
+    _run_allocation(
+        referrals, slots, folder / "resultats", settings, False,
+        pdf=pdf,
+    )  # fmt: skip
 
 
 # Enough slots over two weeks that most demo referrals are seen in time.

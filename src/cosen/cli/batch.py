@@ -158,6 +158,9 @@ def answers(path: Path, now: str | None, db: str | None, wait: float) -> int:
         for kind, count in sorted(report.applied.items())
     )
     click.echo(f"Réponses appliquées : {applied or 'aucune'}.")
+    unanswered = sum(n.row is not None for n in report.notices)
+    if unanswered:
+        click.echo(f"Lignes sans réponse, ignorées : {unanswered}.")
     for rejection in report.rejections:
         row, record_id, _, reasons, _ = rejection_cells(rejection)
         echo_lines([f"  ! ligne {row} ({record_id}) : {reasons}"])

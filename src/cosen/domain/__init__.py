@@ -8,9 +8,18 @@ Cell text becomes typed values in :mod:`cosen.parsing` (French formats).
 - :mod:`~cosen.domain.models`: :class:`Referral` and :class:`Slot`;
 - :mod:`~cosen.domain.columns`: spreadsheet columns and their names;
 - :mod:`~cosen.domain.rules`: eligibility and the duplicate-patient rule;
-- :mod:`~cosen.domain.intake`: checking rows and whole sheets.
+- :mod:`~cosen.domain.intake`: checking rows and whole sheets;
+- :mod:`~cosen.domain.centres`: the centre directory;
+- :mod:`~cosen.domain.preparations`: what patients do before each exam.
 """
 
+from cosen.domain.centres import (
+    CENTRE_COLUMNS,
+    Centre,
+    Directory,
+    check_centre_rows,
+    directory_notices,
+)
 from cosen.domain.columns import REFERRAL_COLUMNS, SLOT_COLUMNS, Column
 from cosen.domain.exams import (
     Exam,
@@ -33,6 +42,16 @@ from cosen.domain.intake import (
     preference_notices,
 )
 from cosen.domain.models import Referral, Slot
+from cosen.domain.preparations import (
+    ALWAYS_BRING,
+    DEFAULT_PREPARATIONS,
+    PREPARATION_COLUMNS,
+    TO_VALIDATE,
+    Preparation,
+    Preparations,
+    check_preparation_rows,
+    preparation_notices,
+)
 from cosen.domain.reasons import Issue, Reason, count_reasons
 from cosen.domain.rules import (
     ADULT_AGE,
@@ -46,12 +65,19 @@ from cosen.domain.rules import (
 
 __all__ = [
     "ADULT_AGE",
+    "ALWAYS_BRING",
+    "CENTRE_COLUMNS",
     "CHILD_MIN_AGE",
+    "DEFAULT_PREPARATIONS",
+    "PREPARATION_COLUMNS",
     "PROMISE_HOURS",
     "REFERRAL_COLUMNS",
     "SCHEME_RULES",
     "SLOT_COLUMNS",
+    "TO_VALIDATE",
+    "Centre",
     "Column",
+    "Directory",
     "Exam",
     "ExamLabelError",
     "Group",
@@ -60,21 +86,27 @@ __all__ = [
     "Issue",
     "Notice",
     "PatientRegister",
+    "Preparation",
+    "Preparations",
     "Reason",
     "Referral",
     "Rejection",
     "RowCells",
     "Slot",
+    "check_centre_rows",
+    "check_preparation_rows",
     "check_referral",
     "check_referral_rows",
     "check_row",
     "check_slot_rows",
     "count_reasons",
+    "directory_notices",
     "exam_from_label",
     "from_text",
     "is_complex_label",
     "parse_exams",
     "patient_key",
     "preference_notices",
+    "preparation_notices",
     "scheme_issues",
 ]

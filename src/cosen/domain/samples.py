@@ -23,6 +23,7 @@ from cosen.parsing import words
 __all__ = [
     "CENTERS",
     "SampleSpec",
+    "sample_centres",
     "sample_records",
     "sample_referrals",
     "sample_slots",
@@ -49,6 +50,24 @@ CENTERS: Final = (
     Center("SIMSE-2", Group.SIMSE, accessible=False, children=False),
     Center("SIMSE-3", Group.SIMSE, accessible=True, children=False),
 )
+
+# The directory of the sample centres: phone numbers in the range ARCEP
+# reserves for fiction (03 53 48 xx xx), so none rings anybody.
+_DIRECTORY: Final = {
+    "MIM-1": ("Centre d'imagerie médicale du Parc", "12 rue du Parc",
+              "67000", "Strasbourg",
+              "Entrée par la cour ; parking visiteurs ; accès de plain-pied."),
+    "MIM-2": ("Imagerie de l'Esplanade", "4 boulevard de la Victoire",
+              "67000", "Strasbourg", "Tram C, arrêt Esplanade ; ascenseur."),
+    "MIM-3": ("Cabinet de radiologie du Ried", "27 rue de la Gare",
+              "67600", "Sélestat", ""),
+    "SIMSE-1": ("Imagerie médicale Colmar Centre", "3 place de la Mairie",
+                "68000", "Colmar", "Parking souterrain Mairie, niveau -1."),
+    "SIMSE-2": ("Centre de radiologie du Haut-Rhin", "58 avenue de Colmar",
+                "68100", "Mulhouse", ""),
+    "SIMSE-3": ("Radiologie Sainte-Odile", "9 rue Sainte-Odile",
+                "67500", "Haguenau", "Accès par la rue de l'Hôpital."),
+}  # fmt: skip
 
 # What referrals ask for (share of demand) and the slot kinds that take it.
 DEMAND_MIX: Final = (
@@ -177,6 +196,25 @@ def sample_slots(spec: SampleSpec) -> list[Row]:
     for number, row in enumerate(rows, start=1):
         row["slot_id"] = f"C{number:05d}"
     return rows
+
+
+def sample_centres() -> list[Row]:
+    """The directory of the six sample centres (values by field name)."""
+    return [
+        {
+            "center": center.code,
+            "name": name,
+            "group": center.group.value,
+            "address": address,
+            "postcode": postcode,
+            "city": city,
+            "phone": f"03 53 48 10 {number:02d}",
+            "email": f"accueil.{center.code.lower()}@imagerie.example",
+            "access": access,
+        }
+        for number, center in enumerate(CENTERS, start=1)
+        for name, address, postcode, city, access in [_DIRECTORY[center.code]]
+    ]
 
 
 def sample_referrals(spec: SampleSpec) -> list[Row]:

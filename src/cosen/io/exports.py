@@ -1,32 +1,39 @@
-"""What one allocation sends out: centre lists, summary, prescriber notices.
+"""What one allocation sends out: centre lists, summary, call list, notices.
 
-Three audiences read the outcome of an allocation, each in its own file:
+Four audiences read the outcome of an allocation, each in its own file:
 
 - each imaging centre gets ``centres/<centre>.xlsx``, the appointments in
-  its own slots only, ready to print;
+  its own slots only, a block per day, ready to print and to tick;
 - the coordinator gets ``synthese.xlsx``: every booking, every referral
-  left unbooked or rejected and why, the patients to call, and the
-  indicators beside those of first come, first served;
-- the telesecretariat sends ``notifications.csv`` to prescribers: one
-  message per booked referral, by secure email, SMS or phone.
+  left unbooked or rejected and why, and the indicators beside those of
+  first come, first served;
+- the telesecretariat calls patients from ``appels.xlsx``: what to tell
+  each booked patient (centre, address, preparation, transport) and a
+  column for the answer, so that the filled-in file is a ``cosen batch
+  answers`` file; then the referrals left without a slot, to call back;
+- messages to prescribers and patients go to ``notifications.csv``
+  (:mod:`cosen.io.notices`).
 
-Every file goes through :mod:`cosen.io.excel` (atomic, mode 0600, no
-formula from user text). Notices name neither the patient nor, by SMS or
-phone, the exam: the referral id lets the prescriber match them.
+The files are one set (:func:`cosen.io.outputs.output_set`): a reader
+never sees two runs' files mixed. Every file goes through
+:mod:`cosen.io.excel` (mode 0600, no formula from user text, rows as tall
+as their text).
 """
 
 from __future__ import annotations
 
+import enum
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Final
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
+from openpyxl.styles import Font, PatternFill
+from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from cosen.allocation import Booked, Outcome, Unbooked
@@ -36,35 +43,90 @@ from cosen.allocation.indicators import (
     baseline_indicators,
     breakdown,
 )
-from cosen.clock import PARIS, TargetClock
-from cosen.domain import Exam, Rejection, Slot
-from cosen.io.excel import add_table, printable, save_workbook, write_csv
+from cosen.clock import PARIS, TargetClock, age_on
+from cosen.domain import (
+    ADULT_AGE,
+    ALWAYS_BRING,
+    TO_VALIDATE,
+    Directory,
+    Exam,
+    Preparations,
+    Rejection,
+    Slot,
+)
+from cosen.io.excel import (
+    add_table,
+    printable,
+    put_cell,
+    row_height,
+    save_workbook,
+    wrapped_lines,
+    write_csv,
+)
+from cosen.io.notices import (
+    MESSAGE_HEADER,
+    booking_messages,
+    exam_labels,
+    transport_note,
+    visit_exams,
+    visit_summary,
+)
+from cosen.io.outputs import OutputSet, output_set
 from cosen.io.report import rejection_cells
+from cosen.io.wording import (
+    clock_time,
+    long_date,
+    numeric_date,
+    patient_name,
+    phone_text,
+)
 from cosen.optimizer import Status
-from cosen.parsing import national_phone, parse_phone
 
-__all__ = ["write_centre_lists", "write_exports"]
+__all__ = [
+    "ANSWER_SHEET",
+    "CALLS_FILE",
+    "CENTRES_FOLDER",
+    "NOTIFICATIONS_FILE",
+    "SUMMARY_FILE",
+    "AppointmentStatus",
+    "add_centre_lists",
+    "add_exports",
+    "write_centre_lists",
+    "write_exports",
+]
 
 CENTRES_FOLDER: Final = "centres"
 SUMMARY_FILE: Final = "synthese.xlsx"
+CALLS_FILE: Final = "appels.xlsx"
 NOTIFICATIONS_FILE: Final = "notifications.csv"
-SMS_MAX_CHARS: Final = 160
+# The call list's first sheet: ``cosen batch answers`` reads it by name.
+ANSWER_SHEET: Final = "Réponses"
+CALLBACK_SHEET: Final = "À rappeler"
+CALL_ANSWERS: Final = ("confirme", "refuse", "annule")
 
-EMAIL: Final = "email"
-SMS: Final = "sms"
-TELEPHONE: Final = "telephone"
 
-_SIGNATURE: Final = "Le télésecrétariat COSEN."
+class AppointmentStatus(enum.StrEnum):
+    """Where an appointment stands, as a centre list shows it."""
+
+    BOOKED = "attribué"
+    CONFIRMED = "confirmé"
+    DECLINED = "refusé, créneau libéré"
+    CANCELLED = "annulé, créneau libéré"
+
+
 _CENTRE_SHEET: Final = "Rendez-vous"
-_CENTRE_HEADER: Final = (
-    "Date", "Heure", "Durée (min)", "Examen(s)", "Nom de naissance",
-    "Nom d'usage", "Prénom", "Date de naissance", "Téléphone",
-    "Mobilité réduite", "Transport médicalisé", "Prescripteur",
-    "Ordonnance", "Demande",
+# Title and width of each column of a centre list: the patient's columns
+# (from "Nom de naissance") span every slot of a visit; the referral id
+# stays last.
+_CENTRE_COLUMNS: Final = (
+    ("Heure", 7), ("Créneau", 9), ("Examen(s)", 20),
+    ("Nom de naissance", 16), ("Nom d'usage", 12), ("Prénom", 12),
+    ("Date de naissance", 11), ("Téléphone", 14), ("Enfant", 8),
+    ("Mobilité et transport", 13), ("Prescripteur", 14), ("Ordonnance", 24),
+    ("Statut", 10), ("Présent", 8), ("Demande", 9),
 )  # fmt: skip
-_CENTRE_WIDTHS: Final = (
-    11, 7, 9, 28, 20, 18, 16, 12, 17, 10, 11, 20, 20, 14,
-)  # fmt: skip
+_PER_SLOT: Final = 3
+_DAY_FILL: Final = PatternFill("solid", fgColor="EEEEEE")
 _INDICATOR_WIDTHS: Final = (46, 18, 18, 18, 14, 12, 14, 14)
 _STATUS_TEXT: Final = {
     Status.OPTIMAL: "optimum prouvé (critères 1 à 3)",
@@ -73,6 +135,12 @@ _STATUS_TEXT: Final = {
 _CLOCK_TEXT: Final = {
     TargetClock.CALENDAR: "heures réelles écoulées",
     TargetClock.WORKING_DAYS: "jours ouvrés (calendrier d'Alsace-Moselle)",
+}
+_METHOD_TEXT: Final = {
+    "flow": "flot de coût minimal",
+    "lp": "programmation linéaire",
+    "cp-sat": "programmation par contraintes (CP-SAT)",
+    "fcfs": "premier arrivé, premier servi",
 }
 # Stems a Windows share would refuse, whatever the extension.
 _RESERVED_STEM: Final = re.compile(r"CON|PRN|AUX|NUL|COM\d|LPT\d", re.I)
@@ -96,64 +164,163 @@ def write_exports(
     allocation: Outcome,
     rejections: Sequence[Rejection],
     received: int,
+    *,
+    directory: Directory | None = None,
+    preparations: Preparations | None = None,
+    statuses: Mapping[str, AppointmentStatus] | None = None,
+    replaces: Mapping[str, Booked] | None = None,
 ) -> list[Path]:
-    """Write every party's files for one allocation into folder; return the
-    paths written.
+    """Write every party's files for one allocation into ``folder``, as
+    one set (:func:`add_exports`); return the paths written.
+
+    Raises
+    ------
+    CosenError
+        When a file cannot be written (the previous files stay whole).
+    """
+    with output_set(folder) as outputs:
+        add_exports(
+            outputs, allocation, rejections, received,
+            directory=directory, preparations=preparations,
+            statuses=statuses, replaces=replaces,
+        )  # fmt: skip
+    return outputs.files
+
+
+def add_exports(
+    outputs: OutputSet,
+    allocation: Outcome,
+    rejections: Sequence[Rejection],
+    received: int,
+    *,
+    directory: Directory | None = None,
+    preparations: Preparations | None = None,
+    statuses: Mapping[str, AppointmentStatus] | None = None,
+    replaces: Mapping[str, Booked] | None = None,
+) -> list[Path]:
+    """Add an allocation's files to an output set; return their paths.
 
     Parameters
     ----------
-    folder
-        Output folder, created if needed.
+    outputs
+        The set being written.
     allocation
         The allocation to publish.
     rejections
         The referral file's rejected rows.
     received
         Rows read in the referral file, accepted and rejected.
+    directory
+        Centres' names and addresses (codes only without it).
+    preparations
+        What patients do before each exam (the defaults without it).
+    statuses
+        Each booked referral's status, by id (``attribué`` if absent).
+    replaces
+        By referral id, the appointment a booking replaces: its notices
+        say so.
 
     Returns
     -------
     list of Path
         One workbook per centre with a booking (in centre order), then
-        ``synthese.xlsx`` and ``notifications.csv``.
-
-    Raises
-    ------
-    CosenError
-        When a file cannot be written.
+        ``synthese.xlsx``, ``appels.xlsx`` and ``notifications.csv``.
     """
-    written = write_centre_lists(folder / CENTRES_FOLDER, allocation.booked)
-    lines = _lines(allocation.booked)
-    summary = folder / SUMMARY_FILE
-    _write_summary(summary, allocation, lines, rejections, received)
-    notifications = folder / NOTIFICATIONS_FILE
-    write_csv(
-        notifications,
-        ["Demande", "Prescripteur", "Canal", "Destinataire", "Message"],
-        (_notification(booked) for booked in allocation.booked),
+    directory = directory if directory is not None else Directory()
+    preparations = preparations or Preparations()
+    footer = (
+        f"Attribution du {numeric_date(allocation.settings.now)} à "
+        f"{clock_time(allocation.settings.now)}"
     )
-    return [*written, summary, notifications]
+    written = add_centre_lists(
+        outputs,
+        CENTRES_FOLDER,
+        allocation.booked,
+        directory=directory,
+        statuses=statuses,
+        footer=footer,
+    )
+    save_workbook(
+        _summary(allocation, rejections, received), outputs.path(SUMMARY_FILE)
+    )
+    save_workbook(
+        _call_list(allocation, directory, preparations, footer),
+        outputs.path(CALLS_FILE),
+    )
+    replaced = replaces or {}
+    write_csv(
+        outputs.path(NOTIFICATIONS_FILE),
+        MESSAGE_HEADER,
+        (
+            message.cells()
+            for booked in allocation.booked
+            for message in booking_messages(
+                booked, directory, replaced.get(booked.referral.referral_id)
+            )
+        ),
+    )
+    return [
+        *written,
+        *(outputs.final(n) for n in (SUMMARY_FILE, CALLS_FILE)),
+        outputs.final(NOTIFICATIONS_FILE),
+    ]
 
 
 def write_centre_lists(
-    folder: Path, booked: Sequence[Booked], heading: str = "Rendez-vous COSEN"
+    folder: Path,
+    booked: Sequence[Booked],
+    heading: str = "Rendez-vous COSEN",
+    *,
+    directory: Directory | None = None,
+    statuses: Mapping[str, AppointmentStatus] | None = None,
+    footer: str = "",
 ) -> list[Path]:
-    """One printable workbook per centre in ``folder``, its patients only.
+    """One printable workbook per centre in ``folder``, its patients only,
+    written as one set: the lists of centres absent from ``booked`` that an
+    earlier call wrote are removed. Returns the paths written, in centre
+    order."""
+    with output_set(folder) as outputs:
+        return add_centre_lists(
+            outputs, "", booked, heading,
+            directory=directory, statuses=statuses, footer=footer,
+        )  # fmt: skip
 
-    A workbook left in ``folder`` by an earlier run for a centre absent
-    from ``booked`` is removed: a centre must not read stale appointments.
-    Returns the paths written, in centre order.
+
+def add_centre_lists(
+    outputs: OutputSet,
+    subfolder: str,
+    booked: Sequence[Booked],
+    heading: str = "Rendez-vous COSEN",
+    *,
+    directory: Directory | None = None,
+    statuses: Mapping[str, AppointmentStatus] | None = None,
+    footer: str = "",
+) -> list[Path]:
+    """Add one workbook per centre to an output set, in ``subfolder`` of
+    it (``""`` for its top); return their final paths, in centre order.
+
+    Parameters
+    ----------
+    heading
+        What the lists are (``Rendez-vous COSEN``, ``Liste complète...``).
+    statuses
+        Each referral's status, by id (``attribué`` if absent).
+    footer
+        Printed at the foot of each page (when the lists were made).
     """
-    by_centre: dict[str, list[_Line]] = {}
-    for line in _lines(booked):
-        by_centre.setdefault(line.slot.center, []).append(line)
-    written = [
-        _write_centre(folder, centre, by_centre[centre], heading)
-        for centre in sorted(by_centre)
-    ]
-    for stale in folder.glob("*.xlsx"):
-        if stale not in written:
-            stale.unlink()
+    directory = directory if directory is not None else Directory()
+    by_centre: dict[str, list[Booked]] = {}
+    for visit in booked:
+        by_centre.setdefault(visit.slots[0].center, []).append(visit)
+    written = []
+    for centre in sorted(by_centre):
+        name = f"{subfolder}/{_centre_file_name(centre)}".lstrip("/")
+        workbook = _centre_workbook(
+            centre, by_centre[centre], heading, directory, statuses or {},
+            footer,
+        )  # fmt: skip
+        save_workbook(workbook, outputs.path(name))
+        written.append(outputs.final(name))
     return written
 
 
@@ -161,56 +328,20 @@ def write_centre_lists(
 # Shared pieces
 
 
-def _lines(booked: Iterable[Booked]) -> list[_Line]:
-    """Every booked slot, by start, with the exams it does.
+def _visit_lines(visit: Booked) -> list[_Line]:
+    """A visit's slots in order, each with the exams it does."""
+    return [_Line(visit, slot, exams) for slot, exams in visit_exams(visit)]
 
-    A slot of a visit does the asked exams it takes that no earlier slot of
-    the visit did, the way the optimizer's check assigns them.
-    """
-    lines = []
-    for visit in booked:
-        done: set[Exam] = set()
-        for slot in visit.slots:
-            exams = tuple(
-                e
-                for e in visit.referral.exams
-                if e in slot.exams and e not in done
-            )
-            done.update(exams)
-            lines.append(_Line(visit, slot, exams))
+
+def _lines(booked: Iterable[Booked]) -> list[_Line]:
+    """Every booked slot, by start."""
+    lines = [line for visit in booked for line in _visit_lines(visit)]
     lines.sort(key=lambda x: (x.slot.start, x.booked.referral.referral_id))
     return lines
 
 
-def _labels(exams: Iterable[Exam]) -> str:
-    return " + ".join(exam.label for exam in exams)
-
-
 def _yes_no(value: bool) -> str:
     return "oui" if value else "non"
-
-
-def _day(moment: datetime) -> str:
-    return f"{moment.astimezone(PARIS):%d/%m/%Y}"
-
-
-def _clock(moment: datetime) -> str:
-    local = moment.astimezone(PARIS)
-    return f"{local.hour}h{local.minute:02d}"
-
-
-def _prescriber_channel(contact: str | None) -> tuple[str, str]:
-    """How to reach a prescriber, and the address or number to use.
-
-    Contacts were validated at intake: an email address, or a phone number
-    in E.164 form. Without one, the telesecretariat has to find a number.
-    """
-    if not contact:
-        return TELEPHONE, ""
-    if "@" in contact:
-        return EMAIL, contact
-    channel = SMS if parse_phone(contact)[1] else TELEPHONE
-    return channel, national_phone(contact)
 
 
 def _centre_file_name(centre: str) -> str:
@@ -228,69 +359,265 @@ def _first_sheet(workbook: Workbook, title: str) -> Worksheet:
 
 
 def _title_cell(sheet: Worksheet, row: int, text: str, size: int) -> None:
-    # Centre codes come from the slot file: the title must stay text, and
-    # characters XML cannot hold would corrupt the workbook.
+    # The title must stay text, and characters XML cannot hold would
+    # corrupt the workbook.
     cell = sheet.cell(row, 1, ILLEGAL_CHARACTERS_RE.sub("", text))
     cell.data_type = "s"
     cell.font = Font(bold=True, size=size)
+    sheet.row_dimensions[row].height = row_height(1, size + 2)
 
 
 # --------------------------------------------------------------------------
 # Centre workbooks
 
 
-def _write_centre(
-    folder: Path, centre: str, lines: Sequence[_Line], heading: str
-) -> Path:
-    """One centre's appointments, one row per slot, ready to print."""
-    group = lines[0].slot.group.value
-    first, last = _day(lines[0].start), _day(lines[-1].start)
+def _centre_workbook(
+    centre: str,
+    visits: Sequence[Booked],
+    heading: str,
+    directory: Directory,
+    statuses: Mapping[str, AppointmentStatus],
+    footer: str,
+) -> Workbook:
+    """One centre's appointments: a block per day under its heading, a row
+    per slot, a visit's patient cells spanning its slots (one trip)."""
+    visits = sorted(visits, key=lambda v: (v.start, v.referral.referral_id))
+    first, last = numeric_date(visits[0].start), numeric_date(visits[-1].start)
     period = f"le {first}" if first == last else f"du {first} au {last}"
-    title = f"{heading} — centre {centre} (groupe {group}) — {period}"
+    group = visits[0].slots[0].group.value
+    title = f"{heading} — {directory.label(centre)}, groupe {group} — {period}"
     workbook = Workbook()
     sheet = _first_sheet(workbook, _CENTRE_SHEET)
-    _title_cell(sheet, 1, title, 13)
+    widths = [width for _, width in _CENTRE_COLUMNS]
+    add_table(
+        sheet, [t for t, _ in _CENTRE_COLUMNS], [], widths, filters=False
+    )
+    row = 2
+    days: dict[str, list[Booked]] = {}
+    for visit in visits:
+        days.setdefault(long_date(visit.start), []).append(visit)
+    for day, day_visits in days.items():
+        count = len(day_visits)
+        _day_heading(
+            sheet, row, f"{day[0].upper()}{day[1:]} — {count} patient"
+            + ("s" if count > 1 else ""),
+        )  # fmt: skip
+        row += 1
+        for visit in day_visits:
+            row = _visit_rows(sheet, row, visit, widths, statuses)
+    printable(sheet, title, header_row=1, footer=footer)
+    sheet.page_margins.left = sheet.page_margins.right = 0.3
+    return workbook
+
+
+def _day_heading(sheet: Worksheet, row: int, text: str) -> None:
+    cell = put_cell(sheet, row, 1, text)
+    cell.font = Font(bold=True, size=12)
+    for column in range(1, len(_CENTRE_COLUMNS) + 1):
+        sheet.cell(row, column).fill = _DAY_FILL
+    sheet.merge_cells(
+        start_row=row,
+        end_row=row,
+        start_column=1,
+        end_column=len(_CENTRE_COLUMNS),
+    )
+    sheet.row_dimensions[row].height = row_height(1, 13)
+
+
+def _visit_rows(
+    sheet: Worksheet,
+    row: int,
+    visit: Booked,
+    widths: Sequence[float],
+    statuses: Mapping[str, AppointmentStatus],
+) -> int:
+    """Write a visit from ``row``; return the next free row."""
+    referral = visit.referral
+    lines = _visit_lines(visit)
+    heights = []
+    for offset, line in enumerate(lines):
+        cells = (line.start.time(), line.slot.slot_id, exam_labels(line.exams))
+        needed = 1
+        for column, value in enumerate(cells, start=1):
+            put_cell(sheet, row + offset, column, value)
+            if isinstance(value, str):
+                needed = max(needed, wrapped_lines(value, widths[column - 1]))
+        heights.append(row_height(needed))
+    start = lines[0].start
+    age = age_on(referral.birth_date, start.date())
+    child = f"oui ({age} ans)" if age < ADULT_AGE else "non"
+    mobility = [
+        text
+        for flag, text in (
+            (referral.reduced_mobility, "mobilité réduite"),
+            (referral.medical_transport, "transport médicalisé"),
+        )
+        if flag
+    ]
+    status = statuses.get(referral.referral_id, AppointmentStatus.BOOKED)
+    patient = (
+        referral.birth_name,
+        referral.used_name,
+        referral.first_name,
+        referral.birth_date,
+        phone_text(referral.phone),
+        child,
+        ", ".join(mobility) or "non",
+        referral.prescriber,
+        referral.prescription,
+        status.value,
+        None,
+        referral.referral_id,
+    )
+    needed = 1
+    for column, value in enumerate(patient, start=_PER_SLOT + 1):
+        put_cell(sheet, row, column, value)
+        if isinstance(value, str):
+            needed = max(needed, wrapped_lines(value, widths[column - 1]))
+        if len(lines) > 1:
+            sheet.merge_cells(
+                start_row=row,
+                end_row=row + len(lines) - 1,
+                start_column=column,
+                end_column=column,
+            )
+    # The patient's cells span the visit's rows: share out what they need
+    # beyond what the slots' own cells take.
+    missing = max(0.0, row_height(needed) - sum(heights))
+    for offset, height in enumerate(heights):
+        sheet.row_dimensions[row + offset].height = height + missing / len(
+            heights
+        )
+    return row + len(lines)
+
+
+# --------------------------------------------------------------------------
+# Call list
+
+
+def _call_list(
+    allocation: Outcome,
+    directory: Directory,
+    preparations: Preparations,
+    footer: str,
+) -> Workbook:
+    """The telesecretariat's calls: booked patients (with a column for the
+    answer: the filled-in file is a ``cosen batch answers`` file), then the
+    referrals left without a slot, to call back."""
+    workbook = Workbook()
+    sheet = _first_sheet(workbook, ANSWER_SHEET)
+    visits = sorted(
+        allocation.booked, key=lambda b: (b.start, b.referral.referral_id)
+    )
+    validated = all(preparations.validated(v.referral.exams) for v in visits)
+    preparation = (
+        "Préparation" if validated else f"Préparation ({TO_VALIDATE})"
+    )
     rows = []
-    for line in lines:
-        referral = line.booked.referral
+    for visit in visits:
+        referral = visit.referral
+        start = visit.start.astimezone(PARIS)
         rows.append(
             (
-                line.start.date(),
-                line.start.time(),
-                line.slot.duration_min,
-                _labels(line.exams),
-                referral.birth_name,
-                referral.used_name,
-                referral.first_name,
-                referral.birth_date,
-                national_phone(referral.phone),
-                _yes_no(referral.reduced_mobility),
-                _yes_no(referral.medical_transport),
-                referral.prescriber,
-                referral.prescription,
                 referral.referral_id,
+                _patient_cell(referral.birth_date, patient_name(referral)),
+                _phone_cell(referral.phone, referral.email),
+                visit_summary(visit) or exam_labels(referral.exams),
+                start.date(),
+                start.time(),
+                "\n".join(directory.card(visit.slots[0].center)),
+                preparations.text(referral.exams),
+                transport_note(visit) or None,
+                None,
+                None,
             )
         )
-    add_table(sheet, _CENTRE_HEADER, rows, _CENTRE_WIDTHS, first_row=2)
-    printable(sheet, title, header_row=2)
-    path = folder / _centre_file_name(centre)
-    save_workbook(workbook, path)
-    return path
+    header = [
+        "Id demande", "Patient", "Téléphone", "Examen(s)", "Date", "Heure",
+        "Centre", preparation, "Transport médicalisé", "Réponse", "Notes",
+    ]  # fmt: skip
+    add_table(sheet, header, rows, [10, 22, 15, 20, 11, 7, 28, 38, 17, 11, 14])
+    answers = DataValidation(
+        type="list",
+        formula1='"' + ",".join(CALL_ANSWERS) + '"',
+        allow_blank=True,
+        showErrorMessage=True,
+        errorStyle="warning",
+        errorTitle="Réponse inattendue",
+        error=(
+            "Réponses : confirme, refuse ou annule (absent et realise après "
+            "le rendez-vous)."
+        ),
+    )
+    answers.add(f"J2:J{max(len(rows), 1) + 1}")
+    sheet.add_data_validation(answers)
+    printable(
+        sheet, f"Appels aux patients — {footer.lower()}", footer=ALWAYS_BRING
+    )
+    _callbacks(workbook.create_sheet(CALLBACK_SHEET), allocation, footer)
+    return workbook
+
+
+def _patient_cell(birth_date: date, name: str) -> str:
+    return f"{name}\nné(e) le {numeric_date(birth_date)}"
+
+
+def _phone_cell(phone: str, email: str | None) -> str:
+    return phone_text(phone) + (f"\n{email}" if email else "")
+
+
+def _callbacks(sheet: Worksheet, allocation: Outcome, footer: str) -> None:
+    rows = []
+    for item in sorted(
+        allocation.unbooked,
+        key=lambda u: (u.target, u.referral.referral_id),
+    ):
+        referral = item.referral
+        contact = referral.prescriber_contact
+        if contact and "@" not in contact:
+            contact = phone_text(contact)
+        reason = item.reason.sentence + (
+            f" ({item.detail})" if item.detail else ""
+        )
+        rows.append(
+            (
+                referral.referral_id,
+                _patient_cell(referral.birth_date, patient_name(referral)),
+                _phone_cell(referral.phone, referral.email),
+                exam_labels(referral.exams),
+                item.target,
+                reason,
+                item.reason.orientation,
+                referral.prescriber + (f"\n{contact}" if contact else ""),
+            )
+        )
+    add_table(
+        sheet,
+        [
+            "Id demande", "Patient", "Téléphone", "Examen(s)",
+            "Délai souhaité (date et heure)", "Sans créneau : motif",
+            "Suite à donner", "Prescripteur",
+        ],
+        rows,
+        [10, 22, 15, 20, 16, 32, 28, 28],
+    )  # fmt: skip
+    if not rows:
+        put_cell(sheet, 2, 1, "Aucune demande sans créneau.")
+        sheet.merge_cells("A2:H2")
+    printable(sheet, f"Demandes sans créneau, à rappeler — {footer.lower()}")
 
 
 # --------------------------------------------------------------------------
 # Coordinator summary
 
 
-def _write_summary(
-    path: Path,
-    allocation: Outcome,
-    lines: Sequence[_Line],
-    rejections: Sequence[Rejection],
-    received: int,
-) -> None:
+def _summary(
+    allocation: Outcome, rejections: Sequence[Rejection], received: int
+) -> Workbook:
     workbook = Workbook()
-    _bookings_sheet(_first_sheet(workbook, "Rendez-vous"), lines)
+    _bookings_sheet(
+        _first_sheet(workbook, "Rendez-vous"), _lines(allocation.booked)
+    )
     _unbooked_sheet(
         workbook.create_sheet("Non attribuées"), allocation.unbooked
     )
@@ -302,13 +629,10 @@ def _write_summary(
         widths=[8, 16, 28, 70, 60],
     )
     printable(sheet, "Demandes rejetées")
-    _calls_sheet(
-        workbook.create_sheet("Patients à appeler"), allocation.booked
-    )
     _indicators_sheet(
         workbook.create_sheet("Indicateurs"), allocation, received
     )
-    save_workbook(workbook, path)
+    return workbook
 
 
 def _bookings_sheet(sheet: Worksheet, lines: Sequence[_Line]) -> None:
@@ -328,7 +652,7 @@ def _bookings_sheet(sheet: Worksheet, lines: Sequence[_Line]) -> None:
                 line.slot.group.value,
                 line.start.date(),
                 line.start.time(),
-                _labels(line.exams),
+                exam_labels(line.exams),
                 line.booked.late_minutes,
                 line.booked.target,
             )
@@ -353,7 +677,7 @@ def _unbooked_sheet(sheet: Worksheet, unbooked: Sequence[Unbooked]) -> None:
                 item.reason.sentence,
                 item.detail or None,
                 item.target,
-                _labels(item.referral.exams),
+                exam_labels(item.referral.exams),
                 item.reason.orientation,
             )
             for item in unbooked
@@ -361,41 +685,6 @@ def _unbooked_sheet(sheet: Worksheet, unbooked: Sequence[Unbooked]) -> None:
         widths=[14, 20, 45, 45, 17, 28, 50],
     )  # fmt: skip
     printable(sheet, "Demandes recevables non attribuées")
-
-
-def _calls_sheet(sheet: Worksheet, booked: Sequence[Booked]) -> None:
-    """Patients to call, soonest appointment first, with the prescriber's
-    contact for the confirmation."""
-    rows = []
-    for visit in sorted(booked, key=lambda b: b.start):
-        referral = visit.referral
-        start = visit.start.astimezone(PARIS)
-        rows.append(
-            (
-                referral.referral_id,
-                referral.birth_name,
-                referral.used_name,
-                referral.first_name,
-                national_phone(referral.phone),
-                referral.email,
-                start.date(),
-                start.time(),
-                visit.slots[0].center,
-                referral.prescriber,
-                _prescriber_channel(referral.prescriber_contact)[1] or None,
-            )
-        )
-    add_table(
-        sheet,
-        [
-            "Demande", "Nom de naissance", "Nom d'usage", "Prénom",
-            "Téléphone", "E-mail", "Date", "Heure", "Centre",
-            "Prescripteur", "Contact prescripteur",
-        ],
-        rows,
-        widths=[14, 20, 18, 16, 17, 28, 11, 7, 14, 20, 30],
-    )  # fmt: skip
-    printable(sheet, "Patients à appeler")
 
 
 def _indicator_values(item: Indicators) -> list[Any]:
@@ -438,8 +727,8 @@ def _indicators_sheet(
     ours = allocation_indicators(allocation)
     theirs = baseline_indicators(allocation)
     title = (
-        f"Indicateurs de l'attribution du {_day(settings.now)} à "
-        f"{_clock(settings.now)}"
+        f"Indicateurs de l'attribution du {numeric_date(settings.now)} à "
+        f"{clock_time(settings.now)}"
     )
     _title_cell(sheet, 1, title, 13)
 
@@ -531,7 +820,7 @@ def _indicators_sheet(
             [
                 "Méthodes (composantes résolues)",
                 ", ".join(
-                    f"{method} : {count}"
+                    f"{_METHOD_TEXT.get(method, method)} : {count}"
                     for method, count in sorted(solution.methods.items())
                 )
                 or None,
@@ -568,52 +857,6 @@ def _indicators_sheet(
     # fit only the last one.
     sheet.freeze_panes = None
     sheet.auto_filter.ref = None
-    # Row 1 holds the title: repeating it on each page is harmless, and
-    # no section header is meant to repeat.
-    printable(sheet, title, header_row=1, landscape=False)
-
-
-# --------------------------------------------------------------------------
-# Prescriber notices
-
-
-def _notification(booked: Booked) -> tuple[str, str, str, str, str]:
-    """Referral id, prescriber, channel, recipient and French message."""
-    referral = booked.referral
-    channel, recipient = _prescriber_channel(referral.prescriber_contact)
-    return (
-        referral.referral_id,
-        referral.prescriber,
-        channel,
-        recipient,
-        _message(booked, channel),
-    )
-
-
-def _message(booked: Booked, channel: str) -> str:
-    """The notice: no message names the patient, and only the secure
-    email names the exam (an SMS or a voicemail can be read by anyone)."""
-    referral = booked.referral
-    asked, reference = _day(referral.received_at), referral.referral_id
-    day, hour = _day(booked.start), _clock(booked.start)
-    centre = booked.slots[0].center
-    if channel == SMS:
-        text = (
-            f"Bonjour, le RDV d'imagerie de votre patient(e) demandé le "
-            f"{asked} (réf. {reference}) est fixé le {day} à {hour} au "
-            f"centre {centre}. Télésecrétariat COSEN."
-        )
-        if len(text) <= SMS_MAX_CHARS:
-            return text
-        # Ids (64 characters) and centre codes (32) at their longest still
-        # fit in one SMS this way.
-        return (
-            f"RDV imagerie réf. {reference} : {day} {hour}, centre {centre} "
-            "(COSEN)"
-        )
-    exams = f" ({_labels(referral.exams)})" if channel == EMAIL else ""
-    return (
-        f"Bonjour, le rendez-vous d'imagerie{exams} de votre patient(e) "
-        f"demandé le {asked} (réf. {reference}) est fixé le {day} à {hour} "
-        f"au centre {centre}. {_SIGNATURE}"
-    )
+    # Row 1 holds the title: the page header only names the file, and no
+    # section header is meant to repeat.
+    printable(sheet, "Synthèse COSEN", header_row=None, landscape=False)

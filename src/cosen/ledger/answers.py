@@ -119,6 +119,16 @@ def _check_answers(
     intake: Intake[AnswerRow] = Intake()
     valid: list[AnswerRow] = []
     for row, raw in rows:
+        if not (raw.get("answer") or "").strip():
+            # A call list's patient not reached yet: nothing to apply.
+            intake.notices.append(
+                Notice(
+                    row,
+                    (raw.get("referral_id") or "").strip(),
+                    "sans réponse : ligne ignorée",
+                )
+            )
+            continue
         record, issues, _ = check_row(AnswerRow, ANSWER_COLUMNS, raw)
         if record is None:
             referral_id = (raw.get("referral_id") or "").strip()
