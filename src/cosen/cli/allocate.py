@@ -17,7 +17,7 @@ from cosen.cli.core import (
     option,
     settings_from_options,
 )
-from cosen.cli.intake import CENTRES_OPTION, read_directory
+from cosen.cli.intake import CENTRES_OPTION
 
 if TYPE_CHECKING:
     from cosen.allocation import AllocationSettings
@@ -34,67 +34,38 @@ def _run_allocation(
     centres: Path | None = None,
     pdf: bool = False,
 ) -> None:
-    from cosen.allocation import allocate
+    from cosen.allocation import arrived_after
     from cosen.allocation.summary import allocation_json, summary_lines
-    from cosen.domain import Directory, Preparations
-    from cosen.errors import CosenError
-    from cosen.io.exports import CALLS_FILE, CENTRES_FOLDER, add_exports
-    from cosen.io.outputs import output_set
-    from cosen.io.pdf import add_pdfs
-    from cosen.io.readers import read_referrals, read_slots
+    from cosen.io.jobs import allocate_files
 
-    referral_intake = read_referrals(referrals)
-    slot_intake = read_slots(slots)
-    centre_intake, preparation_intake = read_directory(
-        centres or slots, centres is not None, slot_intake
-    )
-    allocation = allocate(
-        referral_intake.accepted, slot_intake.accepted, settings
-    )
-    received = len(referral_intake.accepted) + len(referral_intake.rejections)
-    notes: list[str] = []
-    with output_set(out) as outputs:
-        paths = add_exports(
-            outputs, allocation, referral_intake.rejections, received,
-            directory=Directory(centre_intake.accepted),
-            preparations=Preparations(preparation_intake.accepted),
-        )  # fmt: skip
-        if pdf:
-            names = [
-                p.relative_to(out).as_posix()
-                for p in paths
-                if p.parent.name == CENTRES_FOLDER or p.name == CALLS_FILE
-            ]
-            try:
-                paths += add_pdfs(outputs, names)
-            except CosenError as error:
-                notes.append(f"PDF non écrits : {error}")
-    warnings = [
-        n.text for n in (*centre_intake.notices, *preparation_intake.notices)
-    ]
-    if as_json:
-        report = allocation_json(
-            allocation, referral_intake.rejections, received
+    done = allocate_files(referrals, slots, out, settings, centres, pdf)
+    allocation = done.allocation
+    early = arrived_after(
+        [*(b.referral for b in allocation.booked),
+         *(u.referral for u in allocation.unbooked)],
+        settings.now,
+    )  # fmt: skip
+    warnings = list(done.warnings)
+    if early:
+        warnings.append(
+            f"{early} demande(s) reçue(s) après l'heure d'attribution "
+            "(--now) : pas de rendez-vous avant leur réception."
         )
-        report["warnings"] = warnings + notes
+    if as_json:
+        report = allocation_json(allocation, done.rejections, done.received)
+        report["warnings"] = warnings
         click.echo(json.dumps(report, ensure_ascii=False))
         return
-    echo_lines(summary_lines(allocation, referral_intake.rejections, received))
-    for name, intake in (
-        ("Créneaux rejetés", slot_intake),
-        ("Centres rejetés", centre_intake),
-        ("Consignes de préparation rejetées", preparation_intake),
-    ):
-        if intake.rejections:
-            click.echo(
-                f"{name} : {len(intake.rejections)} (voir « cosen validate "
-                f"{referrals.name} --slots {slots.name}"
-                + (f" --centres {centres.name}" if centres else "")
-                + " »)."
-            )
-    for text in [*warnings, *notes]:
-        click.echo(f"  ! {text}")
-    click.echo(f"Fichiers écrits dans {out}/ : {len(paths)}.")
+    echo_lines(summary_lines(allocation, done.rejections, done.received))
+    for name, count in done.rejected.items():
+        click.echo(
+            f"{name.capitalize()} rejetés : {count} (voir « cosen validate "
+            f"{referrals.name} --slots {slots.name}"
+            + (f" --centres {centres.name}" if centres else "")
+            + " »)."
+        )
+    echo_lines([f"  ! {text}" for text in warnings])
+    click.echo(f"Fichiers écrits dans {out}/ : {len(done.paths)}.")
 
 
 @command()

@@ -4,16 +4,13 @@ filled ones without allocating anything."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
 from cosen.cli.core import EXIT_REJECTED, command, echo_lines, option
 
-if TYPE_CHECKING:
-    from cosen.domain import Centre, Intake, Preparation, Slot
-
-__all__ = ["CENTRES_OPTION", "read_directory", "template", "validate"]
+__all__ = ["CENTRES_OPTION", "template", "validate"]
 
 
 @command()
@@ -35,31 +32,6 @@ def template(folder: Path, force: bool) -> None:
 
     for path in write_templates(folder, replace=force):
         click.echo(f"Modèle écrit : {path}")
-
-
-def read_directory(
-    source: Path, own_file: bool, slots: Intake[Slot]
-) -> tuple[Intake[Centre], Intake[Preparation]]:
-    """The centres and preparations of ``source`` (the ``--centres`` file,
-    or the slot workbook), with warnings about the slots' centres and the
-    preparations still to validate."""
-    from cosen.domain import (
-        Directory,
-        Preparations,
-        directory_notices,
-        preparation_notices,
-    )
-    from cosen.io.directory import read_centres, read_preparations
-
-    centres = read_centres(source, own_file=own_file)
-    preparations = read_preparations(source)
-    centres.notices.extend(
-        directory_notices(Directory(centres.accepted), slots.accepted)
-    )
-    preparations.notices.extend(
-        preparation_notices(Preparations(preparations.accepted))
-    )
-    return centres, preparations
 
 
 CENTRES_OPTION = option(
@@ -103,6 +75,7 @@ def validate(
     recevable, 1 si des lignes sont rejetées.
     """
     from cosen.domain import Intake, preference_notices
+    from cosen.io.directory import read_directory
     from cosen.io.readers import read_referrals, read_slots
     from cosen.io.report import (
         intake_lines,

@@ -13,25 +13,30 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Final
 
-from python_calamine import CalamineWorkbook, SheetVisibleEnum
-
 from cosen.domain import (
     CENTRE_COLUMNS,
     PREPARATION_COLUMNS,
     Centre,
+    Directory,
     Intake,
     Preparation,
+    Preparations,
+    Slot,
     check_centre_rows,
     check_preparation_rows,
+    directory_notices,
+    preparation_notices,
 )
+from cosen.errors import UnusableFileError
 from cosen.io.readers import read_records
-from cosen.io.tables import WORKBOOK_SUFFIXES
+from cosen.io.tables import visible_sheets
 from cosen.parsing import normalize_key
 
 __all__ = [
     "CENTRE_SHEET",
     "PREPARATION_SHEET",
     "read_centres",
+    "read_directory",
     "read_preparations",
 ]
 
@@ -83,18 +88,33 @@ def read_preparations(path: Path) -> Intake[Preparation]:
 def _has_sheet(path: Path, names: Sequence[str]) -> bool:
     """Whether a workbook has a visible sheet of one of these names.
 
-    Only the workbook's list of sheets is read. A file that cannot be
-    listed has none: reading its other sheets reports what is wrong.
+    Only the workbook's list of sheets is read, by the same bounded child
+    process as its sheets (a hostile file never reaches cosen itself). A
+    file that cannot be listed has none: reading its other sheets reports
+    what is wrong.
     """
-    if path.suffix.lower() not in WORKBOOK_SUFFIXES or not path.is_file():
+    if not path.is_file():
         return False
     wanted = {normalize_key(name) for name in names}
     try:
-        sheets = CalamineWorkbook.from_path(str(path)).sheets_metadata
-    except Exception:
+        sheets = visible_sheets(path)
+    except UnusableFileError:
         return False
-    return any(
-        normalize_key(sheet.name) in wanted
-        and sheet.visible == SheetVisibleEnum.Visible
-        for sheet in sheets
+    return any(normalize_key(sheet) in wanted for sheet in sheets)
+
+
+def read_directory(
+    source: Path, own_file: bool, slots: Intake[Slot]
+) -> tuple[Intake[Centre], Intake[Preparation]]:
+    """The centres and preparations of ``source`` (the ``--centres`` file,
+    or the slot workbook), with warnings about the slots' centres and the
+    preparations still to validate."""
+    centres = read_centres(source, own_file=own_file)
+    preparations = read_preparations(source)
+    centres.notices.extend(
+        directory_notices(Directory(centres.accepted), slots.accepted)
     )
+    preparations.notices.extend(
+        preparation_notices(Preparations(preparations.accepted))
+    )
+    return centres, preparations

@@ -31,7 +31,7 @@ from cosen.io.workbook import cell_text
 from cosen.limits import SHEET_LIMITS
 from cosen.parsing import french_number, normalize_key, printable
 
-__all__ = ["SheetRow", "Table", "cell_text", "read_table"]
+__all__ = ["SheetRow", "Table", "cell_text", "read_table", "visible_sheets"]
 
 WORKBOOK_SUFFIXES: Final = frozenset({".xlsx", ".xlsm", ".xls", ".ods"})
 CSV_SUFFIXES: Final = frozenset({".csv", ".txt"})
@@ -164,6 +164,24 @@ def _read_workbook(path: Path, sheet_names: Sequence[str]) -> Table:
         child.close()
         return Table(path, name, [], notes=notes)
     return Table(path, name, first.cells, rows, notes)
+
+
+def visible_sheets(path: Path) -> list[str]:
+    """The names of a workbook's visible worksheets, listed by the same
+    bounded child that reads them (an empty list for a CSV file).
+
+    Raises
+    ------
+    UnusableFileError
+        When the file cannot be used as a workbook.
+    """
+    if path.suffix.lower() not in WORKBOOK_SUFFIXES:
+        return []
+    child = _WorkbookChild(path, _check_archive(path))
+    try:
+        return [name for name, shown in child.sheets() if shown]
+    finally:
+        child.close()
 
 
 def _check_archive(path: Path) -> int:
