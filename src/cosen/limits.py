@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Final
 
-__all__ = ["LIMITS"]
+__all__ = ["LIMITS", "NOTIFY_LIMITS"]
 
 LIMITS: Final[dict[str, tuple[float, float]]] = {
     "notice_hours": (0, 168),
@@ -21,3 +21,11 @@ LIMITS: Final[dict[str, tuple[float, float]]] = {
     "workers": (1, 64),
 }
 """Setting name -> (least, greatest) value accepted."""
+
+NOTIFY_LIMITS: Final[dict[str, tuple[float, float]]] = {
+    "port": (1, 65535),
+    "timeout": (1, 60),
+}
+"""Bounds of the sending configuration's numbers (``cosen notify``): a
+network call waits at most a minute, so that a sender's claim on a message
+(:data:`cosen.notify.claims.LEASE`) always outlasts its attempt."""
