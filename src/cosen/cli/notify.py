@@ -173,11 +173,15 @@ def status_lines(found: dict[str, Any]) -> list[str]:
     from cosen.notify.status import CHANNEL_TEXT, STATE_TEXT
 
     lines = [counts_line(found["totals"])]
-    for channel, counts in sorted(found["counts"].items()):
-        shown = ", ".join(
-            f"{STATE_TEXT[OutboxState(s)]} {n}" for s, n in counts.items() if n
-        )
-        lines.append(f"  {CHANNEL_TEXT[Channel(channel)]} : {shown}")
+    for channel in Channel:
+        counts = found["counts"].get(channel.value)
+        if counts:
+            shown = ", ".join(
+                f"{STATE_TEXT[OutboxState(s)]} {n}"
+                for s, n in counts.items()
+                if n
+            )
+            lines.append(f"  {CHANNEL_TEXT[channel]} : {shown}")
     messages = found["messages"]
     if not messages:
         lines.append("Aucun message à envoyer ni en échec.")

@@ -193,7 +193,7 @@ def _event(
     event.add("description", "\n".join(lines))
     event.add("location", f"Centre {entry.centre}")
     event.add("status", "CANCELLED" if entry.cancelled else "CONFIRMED")
-    event.add("transp", "OPAQUE")
+    event.add("transp", "TRANSPARENT" if entry.cancelled else "OPAQUE")
     event.add("class", "PRIVATE")
     event.add("categories", ["COSEN"])
     return event
