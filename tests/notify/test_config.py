@@ -268,3 +268,17 @@ def test_any_smtp_table_is_a_configuration_or_one_french_line(
         parse("\n".join(lines))
     except CosenError as error:
         assert "\n" not in str(error)
+
+
+def test_the_readme_s_example_is_a_configuration() -> None:
+    readme = Path(__file__).parents[2] / "README.md"
+    text = readme.read_text(encoding="utf-8")
+    example = text.split("```toml\n", 1)[1].split("```", 1)[0]
+    config = parse_config(
+        example,
+        "envoi.toml",
+        Path("."),
+        {"COSEN_SMTP_PASSWORD": "x", "COSEN_SMS_TOKEN": "y"},
+    )
+    assert config.smtp is not None and config.sms is not None
+    assert config.smtp.security is Security.STARTTLS
