@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -16,7 +17,8 @@ from cosen.parsing import french_datetime
 
 if TYPE_CHECKING:
     from cosen.ledger import Database
-    from cosen.notify import SendReport
+    from cosen.ledger.messages import Channel
+    from cosen.notify import NotifyConfig, SendReport
 
 _NOW = option(
     "--now",
@@ -32,7 +34,7 @@ def _open(db: str | None, wait: float) -> Database:
     return Database(ledger_target(db), wait, create=False)
 
 
-def _clock(now: str | None) -> Any:
+def _clock(now: str | None) -> Callable[[], datetime]:
     """A fixed clock with ``--now``, else the real one."""
     from cosen.clock import PARIS
 
@@ -83,14 +85,14 @@ def send(
     return 0 if report.complete else EXIT_REJECTED
 
 
-def _channels(config: Any) -> list[Any]:
+def _channels(config: NotifyConfig) -> list[Channel]:
     from cosen.ledger.messages import Channel
 
     tables = ((Channel.EMAIL, config.smtp), (Channel.SMS, config.sms))
     return [channel for channel, table in tables if table is not None]
 
 
-def _send_lines(report: SendReport, configured: set[Any]) -> list[str]:
+def _send_lines(report: SendReport, configured: set[Channel]) -> list[str]:
     from cosen.ledger.messages import Channel
     from cosen.notify.status import CHANNEL_TEXT
 
@@ -106,7 +108,7 @@ def _send_lines(report: SendReport, configured: set[Any]) -> list[str]:
     if report.taken_back:
         lines.append(
             f"Repris d'un envoi interrompu : {len(report.taken_back)} "
-            "(renvoyés avec le même identifiant)."
+            "(envoyés à nouveau sous le même identifiant)."
         )
     for retry in report.retrying:
         lines.append(
