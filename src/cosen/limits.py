@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Final
 
-__all__ = ["LIMITS", "SHEET_LIMITS"]
+__all__ = ["LIMITS", "NOTIFY_LIMITS", "SHEET_LIMITS"]
 
 LIMITS: Final[dict[str, tuple[float, float]]] = {
     "notice_hours": (0, 168),
@@ -34,3 +34,11 @@ spanned (rows times columns, what the parser lays out); bytes (a CSV file,
 or a workbook's uncompressed content); characters in one cell (Excel's
 own maximum). A sheet past one of them is refused; a longer cell rejects
 its row."""
+
+NOTIFY_LIMITS: Final[dict[str, tuple[float, float]]] = {
+    "port": (1, 65535),
+    "timeout": (1, 60),
+}
+"""Bounds of the sending configuration's numbers (``cosen notify``): a
+network call waits at most a minute, so that a sender's claim on a message
+(:data:`cosen.notify.claims.LEASE`) always outlasts its attempt."""

@@ -18,6 +18,7 @@ from cosen.cli.allocate import allocate, demo
 from cosen.cli.batch import batch
 from cosen.cli.core import CONTEXT, FrenchGroup
 from cosen.cli.intake import template, validate
+from cosen.cli.notify import notify
 from cosen.cli.scenario import scenario
 
 __all__ = ["cli", "main"]
@@ -43,5 +44,5 @@ def cli() -> None:
     """
 
 
-for command in (template, validate, allocate, demo, batch, scenario):
+for command in (template, validate, allocate, demo, batch, scenario, notify):
     cli.add_command(command)

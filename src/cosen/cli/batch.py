@@ -177,11 +177,14 @@ def status(
 ) -> None:
     """Demandes en attente, attribuées, confirmées, closes ; indicateurs ;
     qui attend un créneau, depuis quand et pourquoi."""
+    from cosen.cli.notify import counts_line
     from cosen.ledger.reports import ledger_status
+    from cosen.notify.status import outbox_counts, outbox_totals
 
     day = parse_option(parse_date, since, "--since") if since else None
     with _open(db, wait) as ledger:
         found = ledger_status(ledger, day)
+        found["outbox"] = outbox_counts(ledger)
     if as_json:
         click.echo(json.dumps(found, ensure_ascii=False))
         return
@@ -203,6 +206,7 @@ def status(
         f"{kpi['within_target']} dans le délai et {kpi['late']} en retard."
     )
     echo_lines(_waiting_lines(found["waiting"], parse_now(None)))
+    click.echo(counts_line(outbox_totals(found["outbox"])))
 
 
 def _waiting_lines(waiting: list[dict[str, Any]], now: Any) -> list[str]:

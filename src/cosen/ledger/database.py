@@ -876,10 +876,10 @@ class Database:
             return None
         rows = self.backend.execute(
             f"SELECT {_OUTBOX_COLUMNS} FROM outbox WHERE state = 'pending' "
-            "AND next_attempt_at <= ? AND channel IN ("
+            "AND next_attempt_at <= ? AND due_at <= ? AND channel IN ("
             + ", ".join("?" * len(names))
             + ") ORDER BY next_attempt_at, id LIMIT 1",
-            (_instant(now), *names),
+            (_instant(now), _instant(now), *names),
         )
         if not rows:
             return None
@@ -904,23 +904,81 @@ class Database:
         at: datetime,
         error: str | None = None,
         retry_at: datetime | None = None,
-    ) -> None:
+        claimer: str | None = None,
+    ) -> bool:
         """After a sending attempt: ``sent`` (at ``at``), ``failed`` with
-        its reason, or back to ``pending`` until ``retry_at``."""
-        self.backend.execute(
+        its reason, or back to ``pending`` until ``retry_at``.
+
+        With ``claimer``, only while the message is still ``sending`` under
+        that claim: a sender that outlived its lease must not overwrite
+        what the sender that took the message over recorded. Returns
+        whether the message was updated.
+        """
+        condition = ""
+        parameters: list[Any] = [
+            state.value,
+            error,
+            _instant(retry_at) if retry_at else None,
+            state.value,
+            _instant(at),
+            message_id,
+        ]
+        if claimer is not None:
+            condition = " AND state = 'sending' AND claimed_by = ?"
+            parameters.append(claimer)
+        rows = self.backend.execute(
             "UPDATE outbox SET state = ?, last_error = ?, "
             "next_attempt_at = coalesce(?, next_attempt_at), "
             "sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END, "
-            "claimed_by = NULL WHERE id = ?",
-            (
-                state.value,
-                error,
-                _instant(retry_at) if retry_at else None,
-                state.value,
-                _instant(at),
-                message_id,
-            ),
+            f"claimed_by = NULL WHERE id = ?{condition} RETURNING id",
+            parameters,
         )
+        return bool(rows)
+
+    def claims(self) -> list[tuple[str, str | None, datetime | None]]:
+        """Messages being sent: (id, claimer, claimed at), oldest claim
+        first; a claim whose sender died is for the caller to release."""
+        return [
+            (
+                str(message_id),
+                claimer,
+                _moment(claimed_at) if claimed_at else None,
+            )
+            for message_id, claimer, claimed_at in self.backend.execute(
+                "SELECT id, claimed_by, claimed_at FROM outbox "
+                "WHERE state = 'sending' ORDER BY claimed_at, id"
+            )
+        ]
+
+    def release_claims(self, message_ids: Iterable[str]) -> None:
+        """Messages whose sender died or outlived its lease go back to
+        ``pending``, due at once (the attempt they used stays counted)."""
+        self.backend.execute_many(
+            "UPDATE outbox SET state = 'pending', claimed_by = NULL "
+            "WHERE id = ? AND state = 'sending'",
+            [(message_id,) for message_id in message_ids],
+        )
+
+    def hold_for_phone(self, channel: Channel) -> int:
+        """Pending messages of ``channel`` become ``manual``: said by the
+        telesecretariat, never sent by cosen. Returns how many."""
+        rows = self.backend.execute(
+            "UPDATE outbox SET state = 'manual' WHERE state = 'pending' "
+            "AND channel = ? RETURNING id",
+            (channel.value,),
+        )
+        return len(rows)
+
+    def ledger_stamp(self) -> str:
+        """A short text proper to this ledger, stable for its life: what
+        tells its messages and calendar events from those of another
+        ledger (a new ledger numbers its bookings from 1 again)."""
+        rows = self.backend.execute(
+            "SELECT description, applied_at FROM schema_migrations "
+            "WHERE version = 1"
+        )
+        seed = "|".join(str(value) for value in rows[0]) if rows else ""
+        return hashlib.sha256(seed.encode()).hexdigest()[:10]
 
     def count_messages(self) -> dict[tuple[Channel, OutboxState], int]:
         """Messages by channel and state."""
@@ -1086,13 +1144,16 @@ def _outbox_row(message: OutboxMessage) -> tuple[Any, ...]:
     return tuple(values)
 
 
+def _moment(text: str) -> datetime:
+    """A stored UTC instant, as Paris time."""
+    return datetime.fromisoformat(text).astimezone(PARIS)
+
+
 def _outbox_message(row: Sequence[Any]) -> OutboxMessage:
     values = dict(zip(_OUTBOX_FIELDS, row, strict=True))
     for name in _OUTBOX_TIMES:
         if values[name] is not None:
-            values[name] = datetime.fromisoformat(values[name]).astimezone(
-                PARIS
-            )
+            values[name] = _moment(values[name])
     return OutboxMessage(
         **{
             **values,
