@@ -19,6 +19,8 @@ from cosen.cli.batch import batch
 from cosen.cli.core import CONTEXT, FrenchGroup
 from cosen.cli.intake import template, validate
 from cosen.cli.scenario import scenario
+from cosen.cli.serve import serve
+from cosen.cli.users import users
 
 __all__ = ["cli", "main"]
 
@@ -43,5 +45,14 @@ def cli() -> None:
     """
 
 
-for command in (template, validate, allocate, demo, batch, scenario):
+for command in (
+    template,
+    validate,
+    allocate,
+    demo,
+    batch,
+    scenario,
+    serve,
+    users,
+):
     cli.add_command(command)

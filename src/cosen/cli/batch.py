@@ -22,13 +22,13 @@ from cosen.cli.core import (
 )
 from cosen.parsing import french_datetime, french_duration, parse_date
 
-_DB = option(
+DB_OPTION = option(
     "--db",
     metavar="REGISTRE",
     help="Registre : fichier SQLite ou adresse postgresql://… (par défaut "
     ": $COSEN_DB, sinon ./cosen.db).",
 )
-_WAIT = option(
+WAIT_OPTION = option(
     "--wait",
     type=Number(0, 3600, "SECONDES"),
     default=10.0,
@@ -59,8 +59,8 @@ def batch() -> None:
 
 @batch.command("run", context_settings=CONTEXT)
 @allocation_inputs
-@_DB
-@_WAIT
+@DB_OPTION
+@WAIT_OPTION
 def run(
     referrals: Path,
     slots: Path,
@@ -136,8 +136,8 @@ def run(
 @batch.command("answers", context_settings=CONTEXT)
 @click.argument("path", metavar="FICHIER", type=click.Path(path_type=Path))
 @option("--now", metavar="DATE_HEURE", help="Heure de l'import.")
-@_DB
-@_WAIT
+@DB_OPTION
+@WAIT_OPTION
 def answers(path: Path, now: str | None, db: str | None, wait: float) -> int:
     """Importe les réponses : confirme, refuse, annule, absent, realise.
 
@@ -166,8 +166,8 @@ def answers(path: Path, now: str | None, db: str | None, wait: float) -> int:
 @batch.command("status", context_settings=CONTEXT)
 @option("--since", metavar="DATE", help="Indicateurs depuis cette date.")
 @option("--json", "as_json", is_flag=True, help="Sortie JSON.")
-@_DB
-@_WAIT
+@DB_OPTION
+@WAIT_OPTION
 def status(
     since: str | None, as_json: bool, db: str | None, wait: float
 ) -> None:
@@ -248,8 +248,8 @@ def _closed(outcomes: dict[str, int]) -> str:
 
 @batch.command("history", context_settings=CONTEXT)
 @option("--json", "as_json", is_flag=True, help="Sortie JSON.")
-@_DB
-@_WAIT
+@DB_OPTION
+@WAIT_OPTION
 def history_command(as_json: bool, db: str | None, wait: float) -> None:
     """Les passages : date, fichiers, décomptes, statut."""
     from cosen.ledger.reports import history
@@ -283,8 +283,8 @@ def history_command(as_json: bool, db: str | None, wait: float) -> None:
         help="Purge les demandes closes avant cette date.")  # fmt: skip
 @option("--dry-run", is_flag=True,
         help="Dit ce qui serait effacé, sans rien effacer.")  # fmt: skip
-@_DB
-@_WAIT
+@DB_OPTION
+@WAIT_OPTION
 def purge_command(
     before: str, dry_run: bool, db: str | None, wait: float
 ) -> None:
@@ -318,8 +318,8 @@ def purge_command(
     type=Number(1, 2**63 - 1, "N", integer=True),
     help="Passage (défaut : le dernier).",
 )
-@_DB
-@_WAIT
+@DB_OPTION
+@WAIT_OPTION
 def export(
     folder: Path, run_id: int | None, db: str | None, wait: float
 ) -> None:

@@ -19,7 +19,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Final, TypeVar
@@ -35,7 +35,7 @@ from cosen.ledger.backends import (
     describe,
     open_backend,
 )
-from cosen.ledger.schema import MIGRATIONS
+from cosen.ledger.schema import MIGRATIONS, Dialects
 from cosen.ledger.states import Outcome, State
 from cosen.optimizer import Status, Tiers
 
@@ -45,6 +45,7 @@ __all__ = [
     "BookingRecord",
     "Content",
     "Database",
+    "HeldVisit",
     "RunRecord",
     "SolverReport",
     "content_of",
@@ -55,7 +56,7 @@ LATEST_VERSION: Final = MIGRATIONS[-1][0]
 DEFAULT_WAIT: Final = 10.0
 # Tables holding personal data (referrals' JSON, rejected rows' ids):
 # what a purge rewrites so that nothing lingers on disk.
-_PERSONAL_TABLES: Final = ("referrals", "run_rejections")
+_PERSONAL_TABLES: Final = ("referrals", "run_rejections", "access_log")
 
 
 @dataclass(frozen=True)
@@ -158,6 +159,28 @@ class RunRecord:
 
 
 @dataclass(frozen=True)
+class HeldVisit:
+    """A visit held now, with its referral's data (the desk's lists)."""
+
+    referral: Referral
+    state: State
+    slots: tuple[Slot, ...]
+    target: datetime
+    late_minutes: int
+    run_id: int
+
+    @property
+    def start(self) -> datetime:
+        """When the visit starts."""
+        return self.slots[0].start
+
+    @property
+    def centre(self) -> str:
+        """The visit's centre."""
+        return self.slots[0].center
+
+
+@dataclass(frozen=True)
 class BookingRecord:
     """A visit as booked: its slots in order, target and lateness."""
 
@@ -206,6 +229,34 @@ class Database:
         except BaseException:
             self.close()
             raise
+
+    @classmethod
+    def reopen(
+        cls, target: str | Path, wait: float = DEFAULT_WAIT
+    ) -> Database:
+        """Another connection to a ledger this process already opened
+        with :class:`Database` (which migrated and checked it): no
+        migration and no integrity check, for a server that connects per
+        thread. Only the schema's version is checked.
+
+        Raises
+        ------
+        LedgerError
+            When the ledger is gone, unreachable, or its schema changed.
+        """
+        ledger = cls.__new__(cls)
+        ledger.target = target
+        ledger.backend = open_backend(target, wait, create=False)
+        try:
+            if ledger.version != LATEST_VERSION:
+                raise LedgerError(
+                    f"le schéma du registre {ledger.name} a changé depuis "
+                    "le démarrage : redémarrer le guichet."
+                )
+        except BaseException:
+            ledger.close()
+            raise
+        return ledger
 
     @property
     def name(self) -> str:
@@ -279,13 +330,21 @@ class Database:
                 if self.version >= version:
                     continue
                 for statement in statements:
-                    self.backend.execute(
-                        statement.format(serial=self.backend.serial)
-                    )
+                    for text in self._dialect(statement):
+                        self.backend.execute(
+                            text.format(serial=self.backend.serial)
+                        )
                 self.backend.execute(
                     "INSERT INTO schema_migrations VALUES (?, ?, ?)",
                     (version, description, _now_text()),
                 )
+
+    def _dialect(self, statement: str | Dialects) -> tuple[str, ...]:
+        if isinstance(statement, str):
+            return (statement,)
+        if self.backend.name == "sqlite":
+            return statement.sqlite
+        return statement.postgresql
 
     def migrations(self) -> list[tuple[int, str]]:
         """The migrations applied, in order (version, description)."""
@@ -500,9 +559,10 @@ class Database:
         ]
 
     def add_referral(
-        self, referral: Referral, content: Content, run_id: int
+        self, referral: Referral, content: Content, run_id: int | None
     ) -> None:
-        """A new referral, pending."""
+        """A new referral, pending (``run_id``: the run that imported it;
+        ``None`` when entered at the desk)."""
         self.backend.execute(
             "INSERT INTO referrals (referral_id, content_sha256, data, "
             "received_at, exams, state, first_run) "
@@ -611,8 +671,10 @@ class Database:
             )
         ]
 
-    def add_slot(self, slot: Slot, content: Content, run_id: int) -> None:
-        """A new slot."""
+    def add_slot(
+        self, slot: Slot, content: Content, run_id: int | None
+    ) -> None:
+        """A new slot (``run_id``: ``None`` when imported at the desk)."""
         self.backend.execute(
             "INSERT INTO slots VALUES (?, ?, ?, ?, ?, ?)",
             (
@@ -758,19 +820,111 @@ class Database:
         referral_id: str,
         answer: str,
         previous: State,
+        login: str | None = None,
     ) -> None:
-        """Record an applied answer (``file``: name and SHA-256)."""
+        """Record an applied answer (``file``: name and SHA-256;
+        ``login``: the desk user who recorded it)."""
         self.backend.execute(
             "INSERT INTO answers (imported_at, file, file_sha256, "
-            "referral_id, answer, previous_state) VALUES (?, ?, ?, ?, ?, ?)",
+            "referral_id, answer, previous_state, login) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
             (
                 at.isoformat(timespec="seconds"),
                 *file,
                 referral_id,
                 answer,
                 previous.value,
+                login,
             ),
         )
+
+    # ----------------------------------------------------------------------
+    # The desk's views of held visits (personal data: callers log access)
+
+    def held_visits(
+        self, centre: str | None = None, referral_id: str | None = None
+    ) -> list[HeldVisit]:
+        """Visits held now (active bookings of booked or confirmed
+        referrals that still hold their data), by start; only those of
+        ``centre`` or of ``referral_id`` when given."""
+        conditions = ["b.active = 1", "r.data IS NOT NULL"]
+        parameters: list[Any] = []
+        if referral_id is not None:
+            conditions.append("b.referral_id = ?")
+            parameters.append(referral_id)
+        if centre is not None:
+            # A visit is in one centre: its first slot's.
+            conditions.append(
+                "b.referral_id IN (SELECT b2.referral_id FROM bookings b2 "
+                "JOIN slots s2 ON s2.slot_id = b2.slot_id WHERE "
+                "b2.active = 1 AND b2.position = 0 AND s2.center = ?)"
+            )
+            parameters.append(centre)
+        rows = self.backend.execute(
+            "SELECT r.referral_id, r.data, r.state, s.data, b.target, "
+            "b.late_minutes, b.run_id FROM bookings b "
+            "JOIN slots s ON s.slot_id = b.slot_id "
+            "JOIN referrals r ON r.referral_id = b.referral_id "
+            f"WHERE {' AND '.join(conditions)} "
+            "ORDER BY b.referral_id, b.position",
+            parameters,
+        )
+        visits: dict[str, HeldVisit] = {}
+        for key, data, state, slot, target, late, run_id in rows:
+            found = visits.get(key)
+            if found is None:
+                visits[key] = HeldVisit(
+                    _record(Referral, data),
+                    State(state),
+                    (_record(Slot, slot),),
+                    datetime.fromisoformat(target),
+                    int(late),
+                    int(run_id),
+                )
+            else:
+                visits[key] = replace(
+                    found, slots=(*found.slots, _record(Slot, slot))
+                )
+        return sorted(
+            visits.values(),
+            key=lambda v: (v.start, v.referral.referral_id),
+        )
+
+    def referral(self, referral_id: str) -> tuple[Referral | None, State]:
+        """A referral known to the ledger with its state (its data
+        ``None`` once purged).
+
+        Raises
+        ------
+        KeyError
+            When the ledger does not know it.
+        """
+        rows = self.backend.execute(
+            "SELECT data, state FROM referrals WHERE referral_id = ?",
+            (referral_id,),
+        )
+        if not rows:
+            raise KeyError(referral_id)
+        data, state = rows[0]
+        return (_record(Referral, data) if data else None), State(state)
+
+    def centres(self) -> list[str]:
+        """Centre codes of the slots the ledger knows."""
+        return [
+            str(centre)
+            for (centre,) in self.backend.execute(
+                "SELECT DISTINCT center FROM slots ORDER BY center"
+            )
+        ]
+
+    def deliveries(self) -> dict[int, tuple[str, datetime]]:
+        """Where and when each delivered run's files were written."""
+        return {
+            int(run_id): (str(folder), datetime.fromisoformat(at))
+            for run_id, folder, at in self.backend.execute(
+                "SELECT run_id, folder, delivered_at FROM deliveries"
+            )
+        }
 
     # ----------------------------------------------------------------------
     # Counts (no personal data)
@@ -859,9 +1013,10 @@ class Database:
         return int(referrals[0][0]), int(rejected[0][0])
 
     def purge_before(self, before: date, at: datetime) -> tuple[int, int]:
-        """Clear the personal data of referrals closed before ``before``
-        and delete the rejected rows of the runs before it; record the
-        purge; return how many of each were purged."""
+        """Clear the personal data of referrals closed before ``before``,
+        delete the rejected rows of the runs before it and the access log
+        of every purged referral; record the purge; return how many
+        referrals and rejected rows were purged."""
         day = before.isoformat()
         counts = self.purgeable(before)
         self.backend.execute(
@@ -873,6 +1028,11 @@ class Database:
             "DELETE FROM run_rejections WHERE run_id IN "
             "(SELECT id FROM runs WHERE now < ?)",
             (day,),
+        )
+        # Who looked at a purged referral is itself about that patient.
+        self.backend.execute(
+            "DELETE FROM access_log WHERE referral_id IN (SELECT "
+            "referral_id FROM referrals WHERE data IS NULL)"
         )
         self.backend.execute(
             "INSERT INTO purges (purged_at, before, referrals) "

@@ -28,6 +28,7 @@ __all__ = [
     "deliver",
     "deliver_waiting",
     "export_run",
+    "stored_run",
 ]
 
 FULL_LISTS: Final = "liste-complete"
@@ -126,6 +127,18 @@ def deliver_waiting(
         deliver(ledger, place, at, run_id)
         delivered.append((run_id, place))
     return delivered
+
+
+def stored_run(ledger: Database, run_id: int | None = None) -> StoredRun:
+    """A recorded run as its exports read it (the desk's and the JSON
+    API's view of a past run).
+
+    Raises
+    ------
+    CosenError
+        When the ledger has no such run, or its patients' data were purged.
+    """
+    return _read(ledger, run_id).run
 
 
 def _read(ledger: Database, run_id: int | None) -> _Snapshot:

@@ -37,7 +37,18 @@ from cosen.ledger.database import (
 )
 from cosen.ledger.states import STATE_TEXT, State
 
-__all__ = ["ImportReport", "RunReport", "run_batch"]
+__all__ = [
+    "DESK_SOURCE",
+    "ImportReport",
+    "RunReport",
+    "allocate_pending",
+    "import_referrals",
+    "import_slots",
+    "run_batch",
+]
+
+DESK_SOURCE = "guichet"
+"""The file name a run or an answer made at the desk records."""
 
 
 @dataclass
@@ -132,49 +143,78 @@ def run_batch(
             out_folder,
         )
         imported = ImportReport()
-        _import_referrals(db, run_id, referral_intake, imported)
-        _import_slots(db, run_id, slot_intake, imported)
-        booked = db.booked_slot_ids()
-        slots = db.slots()
-        pending = db.referrals(State.PENDING)
-        imported.arrived_after_now = arrived_after(pending, settings.now)
-        allocation = allocate(
-            pending,
-            [
-                s
-                for s in slots
-                if s.slot_id not in booked and s.start > settings.now
-            ],
+        import_referrals(db, run_id, referral_intake, imported)
+        import_slots(db, run_id, slot_intake, imported)
+        return _allocate(db, run_id, imported, settings)
+
+
+def allocate_pending(
+    ledger: Database,
+    settings: AllocationSettings,
+    out_folder: Path | None = None,
+) -> RunReport:
+    """A run without files (the desk's): book the pending referrals into
+    the free slots the ledger holds, in one transaction, as
+    :func:`run_batch` does after its import."""
+    with ledger.write() as db:
+        run_id = db.add_run(
+            datetime.now(settings.now.tzinfo),
             settings,
-            db.declines(),
-            taken=[s for s in slots if s.slot_id in booked],
+            [(DESK_SOURCE, ""), (DESK_SOURCE, "")],
+            out_folder,
         )
-        db.add_bookings(run_id, allocation.booked)
-        db.add_unbooked(run_id, allocation.unbooked)
-        db.add_rejections(run_id, "referral", imported.rejections)
-        db.add_rejections(run_id, "slot", imported.slot_rejections)
-        db.add_notes(run_id, imported.notes)
-        db.report_releases(run_id)
-        report = RunReport(run_id, imported, allocation)
-        solution = allocation.solution
-        db.finish_run(
-            run_id,
-            report.counts(),
-            SolverReport(
-                solution.status,
-                solution.tiers,
-                solution.bound,
-                solution.seconds,
-                solution.methods,
-            ),
-            allocation.baseline_lateness,
-        )
+        return _allocate(db, run_id, ImportReport(), settings)
+
+
+def _allocate(
+    db: Database,
+    run_id: int,
+    imported: ImportReport,
+    settings: AllocationSettings,
+) -> RunReport:
+    """Book the pending referrals and record the run (inside its
+    transaction)."""
+    booked = db.booked_slot_ids()
+    slots = db.slots()
+    pending = db.referrals(State.PENDING)
+    imported.arrived_after_now = arrived_after(pending, settings.now)
+    allocation = allocate(
+        pending,
+        [
+            s
+            for s in slots
+            if s.slot_id not in booked and s.start > settings.now
+        ],
+        settings,
+        db.declines(),
+        taken=[s for s in slots if s.slot_id in booked],
+    )
+    db.add_bookings(run_id, allocation.booked)
+    db.add_unbooked(run_id, allocation.unbooked)
+    db.add_rejections(run_id, "referral", imported.rejections)
+    db.add_rejections(run_id, "slot", imported.slot_rejections)
+    db.add_notes(run_id, imported.notes)
+    db.report_releases(run_id)
+    report = RunReport(run_id, imported, allocation)
+    solution = allocation.solution
+    db.finish_run(
+        run_id,
+        report.counts(),
+        SolverReport(
+            solution.status,
+            solution.tiers,
+            solution.bound,
+            solution.seconds,
+            solution.methods,
+        ),
+        allocation.baseline_lateness,
+    )
     return report
 
 
-def _import_referrals(
+def import_referrals(
     db: Database,
-    run_id: int,
+    run_id: int | None,
     intake: Intake[Referral],
     report: ImportReport,
 ) -> None:
@@ -227,8 +267,11 @@ def _import_referrals(
     report.referrals["rejected"] = len(report.rejections)
 
 
-def _import_slots(
-    db: Database, run_id: int, intake: Intake[Slot], report: ImportReport
+def import_slots(
+    db: Database,
+    run_id: int | None,
+    intake: Intake[Slot],
+    report: ImportReport,
 ) -> None:
     """The same for slots: a changed slot is updated unless booked."""
     known = db.slot_versions()

@@ -1,0 +1,85 @@
+"""What every request of the desk shares: the ledger, the clock, the
+files folder and the signed-in account.
+
+The server opens the ledger once at start (:class:`Database` migrates it
+and checks its integrity); each worker thread then keeps one connection
+of its own (:meth:`Database.reopen`: no migration, no integrity check),
+dropped when the ledger failed under it, so the next request reconnects.
+Write transactions stay exclusive across threads and processes (the
+ledger's lock), so the desk and ``cosen batch`` may work at once.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from flask import current_app, g
+
+from cosen.clock import PARIS
+from cosen.ledger import Database
+from cosen.ledger.accounts import Account
+
+__all__ = ["Desk", "account", "desk", "ledger", "now"]
+
+
+@dataclass
+class Desk:
+    """A running desk's settings and shared state.
+
+    Attributes
+    ----------
+    target
+        The ledger (SQLite file or URL).
+    files
+        Where runs' files are written and centre lists prepared.
+    wait
+        Seconds a request waits for the ledger held by another writer.
+    allocating
+        Held while an allocation runs from this desk: a second one is told
+        at once rather than queued.
+    """
+
+    target: str | Path
+    files: Path
+    wait: float
+    allocating: threading.Lock = field(default_factory=threading.Lock)
+    local: threading.local = field(default_factory=threading.local)
+
+
+def desk() -> Desk:
+    """The running desk."""
+    found: Desk = current_app.extensions["cosen"]
+    return found
+
+
+def ledger() -> Database:
+    """This thread's connection to the ledger."""
+    state = desk()
+    connection: Database | None = getattr(state.local, "ledger", None)
+    if connection is None:
+        connection = Database.reopen(state.target, state.wait)
+        state.local.ledger = connection
+    return connection
+
+
+def drop_ledger() -> None:
+    """Forget this thread's connection (after the ledger failed)."""
+    state = desk()
+    connection: Database | None = getattr(state.local, "ledger", None)
+    if connection is not None:
+        connection.close()
+        state.local.ledger = None
+
+
+def now() -> datetime:
+    """The current time in Paris (to the second)."""
+    return datetime.now(PARIS).replace(microsecond=0)
+
+
+def account() -> Account | None:
+    """The signed-in account, if any."""
+    found: Account | None = g.get("account")
+    return found
