@@ -12,6 +12,7 @@ ledger's lock), so the desk and ``cosen batch`` may work at once.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -40,13 +41,24 @@ class Desk:
     allocating
         Held while an allocation runs from this desk: a second one is told
         at once rather than queued.
+    clock
+        The current time (tests move it).
     """
 
     target: str | Path
     files: Path
     wait: float
+    clock: Callable[[], datetime] = field(
+        default=lambda: datetime.now(PARIS)
+    )
     allocating: threading.Lock = field(default_factory=threading.Lock)
     local: threading.local = field(default_factory=threading.local)
+    opened: list[Database] = field(default_factory=list)
+
+    def close(self) -> None:
+        """Close every thread's connection (the server stops)."""
+        while self.opened:
+            self.opened.pop().close()
 
 
 def desk() -> Desk:
@@ -62,6 +74,7 @@ def ledger() -> Database:
     if connection is None:
         connection = Database.reopen(state.target, state.wait)
         state.local.ledger = connection
+        state.opened.append(connection)
     return connection
 
 
@@ -72,11 +85,13 @@ def drop_ledger() -> None:
     if connection is not None:
         connection.close()
         state.local.ledger = None
+        if connection in state.opened:
+            state.opened.remove(connection)
 
 
 def now() -> datetime:
     """The current time in Paris (to the second)."""
-    return datetime.now(PARIS).replace(microsecond=0)
+    return desk().clock().replace(microsecond=0)
 
 
 def account() -> Account | None:
