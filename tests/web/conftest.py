@@ -38,7 +38,7 @@ _TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 def sample_files(folder: Path, now: datetime, count: int = 40) -> tuple[Path, Path]:
     """The demo's referral and slot workbooks for ``now``."""
-    spec = SampleSpec(now=now, referrals=count)
+    spec = SampleSpec(now=now, referrals=count, slots_per_referral=2.0)
     referrals, slots = folder / "demandes.xlsx", folder / "creneaux.xlsx"
     write_referral_sheet(referrals, sample_referrals(spec))
     write_slot_sheet(slots, sample_slots(spec))
@@ -105,7 +105,7 @@ class User:
         response = self.post(
             "/connexion", {"identifiant": login, "mot_de_passe": password}
         )
-        self.get("/")
+        self.get("/", follow_redirects=True)
         return response
 
 
