@@ -11,8 +11,10 @@ ledger's lock), so the desk and ``cosen batch`` may work at once.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -58,7 +60,11 @@ class Desk:
     def close(self) -> None:
         """Close every thread's connection (the server stops)."""
         while self.opened:
-            self.opened.pop().close()
+            connection = self.opened.pop()
+            # SQLite lets only its own thread close a connection; those of
+            # finished threads go with them.
+            with suppress(sqlite3.ProgrammingError):
+                connection.close()
 
 
 def desk() -> Desk:
