@@ -27,9 +27,18 @@ def _free_port() -> int:
 def test_serve_answers_on_loopback_and_stops(tmp_path: Path) -> None:
     port = _free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "cosen", "serve", "--db",
-         str(tmp_path / "cosen.db"), "--port", str(port), "--files",
-         str(tmp_path / "fichiers")],  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "cosen",
+            "serve",
+            "--db",
+            str(tmp_path / "cosen.db"),
+            "--port",
+            str(port),
+            "--files",
+            str(tmp_path / "fichiers"),
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         cwd=tmp_path,

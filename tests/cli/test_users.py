@@ -37,9 +37,10 @@ def test_add_list_disable(tmp_path: Path) -> None:
                             NOW).account  # fmt: skip
     code, out, _ = _run("users", "disable", "marie", "--db", db)
     assert code == 0 and "désactivé" in out
-    assert "marie — coordinateur — désactivé" in _run(
-        "users", "list", "--db", db
-    )[1]
+    assert (
+        "marie — coordinateur — désactivé"
+        in _run("users", "list", "--db", db)[1]
+    )
     with Database(db) as ledger:
         assert authenticate(ledger, "marie", "un-long-mot-de-passe",
                             NOW).account is None  # fmt: skip

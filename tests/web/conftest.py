@@ -36,7 +36,9 @@ ACCOUNTS = {
 _TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
-def sample_files(folder: Path, now: datetime, count: int = 40) -> tuple[Path, Path]:
+def sample_files(
+    folder: Path, now: datetime, count: int = 40
+) -> tuple[Path, Path]:
     """The demo's referral and slot workbooks for ``now``."""
     spec = SampleSpec(now=now, referrals=count, slots_per_referral=2.0)
     referrals, slots = folder / "demandes.xlsx", folder / "creneaux.xlsx"
@@ -115,9 +117,7 @@ def seed(target: str | Path, folder: Path, clock: Clock) -> None:
         for login, (role, centre) in ACCOUNTS.items():
             add_user(ledger, login, role, centre, PASSWORD, clock.now)
         referrals, slots = sample_files(folder, clock.now)
-        run_batch(
-            ledger, referrals, slots, AllocationSettings(now=clock.now)
-        )
+        run_batch(ledger, referrals, slots, AllocationSettings(now=clock.now))
 
 
 @pytest.fixture(autouse=True)

@@ -51,7 +51,9 @@ def test_desk_and_batch_run_book_nothing_twice_and_lose_nothing(
             if "éligible" in page:
                 entered.append(referral_id)
             user.get("/attribuer")
-            statuses.append(user.post("/attribuer", {"temps": "5"}).status_code)
+            statuses.append(
+                user.post("/attribuer", {"temps": "5"}).status_code
+            )
 
     worker = threading.Thread(target=desk_work)
     worker.start()

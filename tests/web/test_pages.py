@@ -8,13 +8,14 @@ from datetime import timedelta
 from pathlib import Path
 
 from openpyxl import load_workbook
+from werkzeug.test import TestResponse
 
 from cosen.domain.samples import sample_referrals
 from cosen.ledger.accounts import AccountStore
 from cosen.ledger.reports import purge
 from cosen.ledger.states import State
 from tests.factories import referral_row
-from tests.web.conftest import Seeded, User, held_by_centre, sample_files
+from tests.web.conftest import Seeded, held_by_centre, sample_files
 
 
 def _form(seeded: Seeded, **changes: str) -> dict[str, object]:
@@ -39,8 +40,8 @@ def _form(seeded: Seeded, **changes: str) -> dict[str, object]:
     return form
 
 
-def _text(response: object) -> str:
-    return response.get_data(as_text=True)  # type: ignore[attr-defined]
+def _text(response: TestResponse) -> str:
+    return response.get_data(as_text=True)
 
 
 def _state(seeded: Seeded, referral_id: str) -> State | None:
@@ -139,7 +140,7 @@ def test_import_reports_rows_and_a_dry_run_records_nothing(
     assert "Import enregistré" in done
 
 
-def sample_referrals_spec(seeded: Seeded) -> list[object]:
+def sample_referrals_spec(seeded: Seeded) -> list[dict[str, object]]:
     from cosen.domain.samples import SampleSpec
 
     return sample_referrals(SampleSpec(now=seeded.clock.now))
@@ -243,7 +244,10 @@ def test_a_centre_confirms_nothing_and_sees_its_own_list_only(
         io.BytesIO(user.get("/centres/MIM-1/liste.xlsx").data)
     )
     cells = {
-        str(c.value) for row in workbook.active.iter_rows() for c in row
+        str(c.value)
+        for sheet in workbook.worksheets
+        for row in sheet.iter_rows()
+        for c in row
     }
     assert set(held["MIM-1"]) <= cells
     assert not set(held["SIMSE-1"]) & cells
@@ -324,7 +328,3 @@ def test_nothing_personal_in_the_urls_of_any_page(seeded: Seeded) -> None:
             if link.startswith("tel:"):
                 continue
             assert not any(name in link for name in names), link
-
-
-def _user(seeded: Seeded) -> User:
-    return seeded.client("coord")

@@ -67,9 +67,7 @@ def test_anonymous_users_are_sent_to_the_login_page(seeded: Seeded) -> None:
     user.get("/connexion")  # an anonymous session and its CSRF token
     for method, template, _ in ROUTES:
         path = _path(template, seeded)
-        response = (
-            user.get(path) if method == "GET" else user.post(path, {})
-        )
+        response = user.get(path) if method == "GET" else user.post(path, {})
         if path.startswith("/api/"):
             assert response.status_code == 401, path
         else:
@@ -85,9 +83,7 @@ def test_wrong_roles_get_403(seeded: Seeded, login: str) -> None:
     assert refused or role is Role.ADMIN
     for method, template in refused:
         path = _path(template, seeded)
-        response = (
-            user.get(path) if method == "GET" else user.post(path, {})
-        )
+        response = user.get(path) if method == "GET" else user.post(path, {})
         assert response.status_code == 403, (login, path)
 
 
@@ -102,9 +98,7 @@ def test_a_centre_gets_404_for_another_centres_data(seeded: Seeded) -> None:
     for method, template in scoped:
         path = _path(template, seeded)
         data = {"reponse": "realise"}
-        response = (
-            user.get(path) if method == "GET" else user.post(path, data)
-        )
+        response = user.get(path) if method == "GET" else user.post(path, data)
         assert response.status_code == 404, path
     # The same routes on its own centre's data answer.
     own = held_by_centre(seeded)["MIM-1"][0]

@@ -138,12 +138,9 @@ def test_errors_name_no_data_and_log_no_message(
 
     import cosen.web.views as views
 
-    original = views.call_list
-    views.call_list = broken  # type: ignore[assignment]
-    try:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(views, "call_list", broken)
         response = user.get("/appeler")
-    finally:
-        views.call_list = original
     assert response.status_code == 500
     page = response.get_data(as_text=True)
     assert "Lœwenbrück" not in page and "Erreur interne" in page

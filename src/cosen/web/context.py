@@ -50,9 +50,7 @@ class Desk:
     target: str | Path
     files: Path
     wait: float
-    clock: Callable[[], datetime] = field(
-        default=lambda: datetime.now(PARIS)
-    )
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(PARIS))
     allocating: threading.Lock = field(default_factory=threading.Lock)
     local: threading.local = field(default_factory=threading.local)
     opened: list[Database] = field(default_factory=list)

@@ -8,7 +8,7 @@ import secrets
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from itertools import groupby
 from pathlib import Path
 from typing import Any, Final
@@ -50,7 +50,12 @@ from cosen.ledger.runs import allocate_pending
 from cosen.ledger.states import STATE_TEXT, TRANSITIONS, AnswerKind, State
 from cosen.ledger.users import access_log
 from cosen.limits import LIMITS
-from cosen.parsing import french_datetime, french_duration, french_number
+from cosen.parsing import (
+    french_datetime,
+    french_duration,
+    french_number,
+    national_phone,
+)
 from cosen.web.auth import home_for, own_centre, roles, user
 from cosen.web.context import desk, ledger, now
 
@@ -82,6 +87,25 @@ def _when(moment: datetime) -> str:
 @blueprint.app_template_filter("heure")
 def _hour(moment: datetime) -> str:
     return moment.strftime("%Hh%M")
+
+
+_WEEKDAYS: Final = ("lundi", "mardi", "mercredi", "jeudi", "vendredi",
+                     "samedi", "dimanche")  # fmt: skip
+
+
+@blueprint.app_template_filter("jour")
+def _day(day: date) -> str:
+    return f"{_WEEKDAYS[day.weekday()]} {day:%d/%m/%Y}"
+
+
+@blueprint.app_template_filter("telephone")
+def _phone(number: str) -> str:
+    return national_phone(number)
+
+
+@blueprint.app_template_filter("duree")
+def _duration(minutes: float) -> str:
+    return french_duration(minutes)
 
 
 @blueprint.app_template_filter("nombre")
@@ -120,6 +144,29 @@ class _Field:
     help: str
 
 
+# Labels for a form (the columns' help speaks of spreadsheets).
+_LABELS: Final = {
+    "referral_id": "Identifiant de la demande",
+    "received_at": "Reçue le (JJ/MM/AAAA HH:MM)",
+    "birth_name": "Nom de naissance",
+    "first_name": "Prénom",
+    "used_name": "Nom d'usage (facultatif)",
+    "birth_date": "Date de naissance (JJ/MM/AAAA)",
+    "address": "Adresse",
+    "postcode": "Code postal",
+    "city": "Commune",
+    "phone": "Téléphone du patient",
+    "email": "E-mail du patient (facultatif)",
+    "prescriber": "Médecin prescripteur",
+    "prescriber_contact": "Contact du prescripteur (facultatif)",
+    "prescription": "Ordonnance (référence ou résumé)",
+    "desired_delay": "Délai souhaité",
+    "consent": "Consentement du patient",
+    "preferred_center": "Centre préféré (facultatif)",
+    "reduced_mobility": "Mobilité réduite",
+    "medical_transport": "Transport médicalisé prescrit",
+    "suspected_emergency": "Urgence suspectée",
+}
 _KINDS: Final = {
     "phone": "tel",
     "consent": "yesno",
@@ -142,7 +189,7 @@ def _fields() -> list[_Field]:
             column.french,
             _KINDS.get(column.field, "text"),
             column.field in model and model[column.field].is_required(),
-            column.help,
+            _LABELS.get(column.field, column.help),
         )
         for column in REFERRAL_COLUMNS
     ]
