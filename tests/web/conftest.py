@@ -146,7 +146,7 @@ def seeded(ledger_target: str | Path, tmp_path: Path) -> Iterator[Seeded]:
 def held_by_centre(seeded: Seeded) -> dict[str, list[str]]:
     """Referral ids held now, by centre."""
     with seeded.ledger() as ledger, ledger.read() as db:
-        visits = db.held_visits()
+        visits = db.held_visits([i for i, _, _ in db.held_starts()])
     found: dict[str, list[str]] = {}
     for visit in visits:
         found.setdefault(visit.centre, []).append(visit.referral.referral_id)

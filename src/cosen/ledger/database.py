@@ -18,11 +18,12 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
-from typing import Any, Final, TypeVar
+from typing import Any, Final, TypeVar, cast
 
 from pydantic import BaseModel, ValidationError
 
@@ -230,14 +231,24 @@ class Database:
             self.close()
             raise
 
+    _writers: AbstractContextManager[Any] | None = None
+
     @classmethod
     def reopen(
-        cls, target: str | Path, wait: float = DEFAULT_WAIT
+        cls,
+        target: str | Path,
+        wait: float = DEFAULT_WAIT,
+        writers: AbstractContextManager[Any] | None = None,
     ) -> Database:
         """Another connection to a ledger this process already opened
         with :class:`Database` (which migrated and checked it): no
         migration and no integrity check, for a server that connects per
         thread. Only the schema's version is checked.
+
+        ``writers`` (a lock shared by the process's connections) queues
+        their write transactions in the process before the database's own
+        lock: SQLite makes waiting writers sleep and poll, which a busy
+        server would spend its time doing.
 
         Raises
         ------
@@ -246,6 +257,7 @@ class Database:
         """
         ledger = cls.__new__(cls)
         ledger.target = target
+        ledger._writers = writers
         ledger.backend = open_backend(target, wait, create=False)
         try:
             if ledger.version != LATEST_VERSION:
@@ -275,7 +287,11 @@ class Database:
         LedgerBusyError
             When another process holds the ledger longer than ``wait``.
         """
-        with self.backend.write():
+        if self._writers is None:
+            with self.backend.write():
+                yield self
+            return
+        with self._writers, self.backend.write():
             yield self
 
     @contextmanager
@@ -841,33 +857,48 @@ class Database:
     # ----------------------------------------------------------------------
     # The desk's views of held visits (personal data: callers log access)
 
-    def held_visits(
-        self, centre: str | None = None, referral_id: str | None = None
-    ) -> list[HeldVisit]:
+    def held_starts(
+        self, centre: str | None = None
+    ) -> list[tuple[str, State, datetime]]:
         """Visits held now (active bookings of booked or confirmed
-        referrals that still hold their data), by start; only those of
-        ``centre`` or of ``referral_id`` when given."""
-        conditions = ["b.active = 1", "r.data IS NOT NULL"]
+        referrals that still hold their data), of ``centre`` if given:
+        (referral id, state, start), by start. Cheap: no record is parsed,
+        so the desk picks the few it shows."""
+        where = ""
         parameters: list[Any] = []
-        if referral_id is not None:
-            conditions.append("b.referral_id = ?")
-            parameters.append(referral_id)
         if centre is not None:
             # A visit is in one centre: its first slot's.
-            conditions.append(
-                "b.referral_id IN (SELECT b2.referral_id FROM bookings b2 "
-                "JOIN slots s2 ON s2.slot_id = b2.slot_id WHERE "
-                "b2.active = 1 AND b2.position = 0 AND s2.center = ?)"
-            )
+            where = " AND s.center = ?"
             parameters.append(centre)
+        found = [
+            (str(referral_id), State(state), datetime.fromisoformat(start))
+            for referral_id, state, start in self.backend.execute(
+                "SELECT b.referral_id, r.state, s.start FROM bookings b "
+                "JOIN slots s ON s.slot_id = b.slot_id "
+                "JOIN referrals r ON r.referral_id = b.referral_id "
+                "WHERE b.active = 1 AND b.position = 0 "
+                f"AND r.data IS NOT NULL{where}",
+                parameters,
+            )
+        ]
+        # Sorted as moments: ISO text with two UTC offsets does not sort.
+        return sorted(found, key=lambda item: (item[2], item[0]))
+
+    def held_visits(self, referral_ids: Sequence[str]) -> list[HeldVisit]:
+        """The held visits of these referrals, with their data, in the
+        order given (ids without a held visit are left out)."""
+        if not referral_ids:
+            return []
+        marks = ", ".join("?" * len(referral_ids))
         rows = self.backend.execute(
             "SELECT r.referral_id, r.data, r.state, s.data, b.target, "
             "b.late_minutes, b.run_id FROM bookings b "
             "JOIN slots s ON s.slot_id = b.slot_id "
             "JOIN referrals r ON r.referral_id = b.referral_id "
-            f"WHERE {' AND '.join(conditions)} "
+            "WHERE b.active = 1 AND r.data IS NOT NULL "
+            f"AND b.referral_id IN ({marks}) "
             "ORDER BY b.referral_id, b.position",
-            parameters,
+            list(referral_ids),
         )
         visits: dict[str, HeldVisit] = {}
         for key, data, state, slot, target, late, run_id in rows:
@@ -885,10 +916,23 @@ class Database:
                 visits[key] = replace(
                     found, slots=(*found.slots, _record(Slot, slot))
                 )
-        return sorted(
-            visits.values(),
-            key=lambda v: (v.start, v.referral.referral_id),
-        )
+        return [visits[i] for i in referral_ids if i in visits]
+
+    def open_referrals_born(self, birth_date: date) -> list[Referral]:
+        """Referrals still open (pending, booked, confirmed) of patients
+        born on ``birth_date``: the only ones the duplicate rule can
+        match, found without reading every open referral."""
+        # The stored JSON is pydantic's compact dump of the referral.
+        pattern = f'%"birth_date":"{birth_date.isoformat()}"%'
+        return [
+            _record(Referral, data)
+            for (data,) in self.backend.execute(
+                "SELECT data FROM referrals WHERE data IS NOT NULL AND "
+                "state IN ('pending', 'booked', 'confirmed') AND data LIKE ? "
+                "ORDER BY received_at, referral_id",
+                (pattern,),
+            )
+        ]
 
     def referral(self, referral_id: str) -> tuple[Referral | None, State]:
         """A referral known to the ledger with its state (its data
@@ -1048,11 +1092,19 @@ class Database:
 Model = TypeVar("Model", bound=BaseModel)
 
 
+# Validating a referral runs its field parsers (phone numbers, e-mail...):
+# about a millisecond each. The same stored text always gives the same
+# frozen record, so a server showing the same patients again reuses it.
+@lru_cache(maxsize=8192)
+def _parsed(model: type[BaseModel], data: str) -> BaseModel:
+    return model.model_validate_json(data)
+
+
 def _record(model: type[Model], data: str) -> Model:
     """A stored record read back through its model; stored text that no
     longer parses means the ledger was damaged outside cosen."""
     try:
-        return model.model_validate_json(data)
+        return cast(Model, _parsed(model, data))
     except ValidationError:
         raise LedgerError(
             "registre endommagé (donnée illisible) : restaurer la dernière "

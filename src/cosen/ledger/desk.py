@@ -37,6 +37,7 @@ from cosen.ledger.states import State
 from cosen.ledger.users import log_access
 
 __all__ = [
+    "CallList",
     "Entry",
     "Imported",
     "ReferralCard",
@@ -47,8 +48,6 @@ __all__ = [
     "record_entry",
     "referral_card",
 ]
-
-_OPEN = (State.PENDING, State.BOOKED, State.CONFIRMED)
 
 
 @dataclass(frozen=True)
@@ -119,7 +118,9 @@ def _check(db: Database, raw: Mapping[str, str]) -> Entry:
             )
         )
     elif referral is not None:
-        patients = PatientRegister(db.referrals(*_OPEN), where="au registre")
+        patients = PatientRegister(
+            db.open_referrals_born(referral.birth_date), where="au registre"
+        )
         found = patients.twin(referral)
         duplicate = patients.issue(referral)
         if found is not None and duplicate is not None:
@@ -187,29 +188,73 @@ class _RollBack(Exception):
     """Leave a dry run's transaction without committing it."""
 
 
-def call_list(ledger: Database, login: str, at: datetime) -> list[HeldVisit]:
-    """Every held visit, by start, for the telesecretariat to call."""
+@dataclass(frozen=True)
+class CallList:
+    """Held visits for the telesecretariat, by start, at most ``limit``
+    of each kind (``counts``: how many there are).
+
+    Attributes
+    ----------
+    to_call
+        Booked, not confirmed yet: call the patient.
+    started
+        Appointments that started: absent or done.
+    confirmed
+        Confirmed, to come.
+    """
+
+    to_call: list[HeldVisit]
+    started: list[HeldVisit]
+    confirmed: list[HeldVisit]
+    counts: tuple[int, int, int]
+
+
+def call_list(
+    ledger: Database, login: str, at: datetime, limit: int = 50
+) -> CallList:
+    """The call list at ``at``; only the visits shown are logged."""
     with ledger.write() as db:
-        visits = db.held_visits()
+        held = db.held_starts()
+        kinds = (
+            [i for i, state, start in held
+             if state is State.BOOKED and start > at],
+            [i for i, _, start in held if start <= at],
+            [i for i, state, start in held
+             if state is State.CONFIRMED and start > at],
+        )  # fmt: skip
+        shown = [db.held_visits(kind[:limit]) for kind in kinds]
         log_access(
-            db, login, at, ((v.referral.referral_id, "liste") for v in visits)
+            db,
+            login,
+            at,
+            ((v.referral.referral_id, "liste") for k in shown for v in k),
         )
-    return visits
+    to_call, started, confirmed = shown
+    return CallList(
+        to_call, started, confirmed, (len(kinds[0]), len(kinds[1]),
+                                      len(kinds[2]))
+    )  # fmt: skip
 
 
 def centre_visits(
-    ledger: Database, centre: str, login: str, at: datetime
-) -> list[HeldVisit]:
-    """A centre's held visits, by start."""
+    ledger: Database,
+    centre: str,
+    login: str,
+    at: datetime,
+    limit: int | None = None,
+) -> tuple[list[HeldVisit], int]:
+    """A centre's held visits, by start (the first ``limit``), and how
+    many it holds."""
     with ledger.write() as db:
-        visits = db.held_visits(centre=centre)
+        held = [i for i, _, _ in db.held_starts(centre)]
+        visits = db.held_visits(held[:limit])
         log_access(
             db,
             login,
             at,
             ((v.referral.referral_id, f"liste {centre}") for v in visits),
         )
-    return visits
+    return visits, len(held)
 
 
 def centre_list_file(
@@ -219,7 +264,7 @@ def centre_list_file(
     ``batch run``'s full lists) into ``folder``; ``None`` when the centre
     holds no visit."""
     with ledger.write() as db:
-        visits = db.held_visits(centre=centre)
+        visits = db.held_visits([i for i, _, _ in db.held_starts(centre)])
         log_access(
             db,
             login,
@@ -260,7 +305,7 @@ def referral_card(
             referral, state = db.referral(referral_id)
         except KeyError:
             return None
-        visits = db.held_visits(referral_id=referral_id)
+        visits = db.held_visits([referral_id])
         visit = visits[0] if visits else None
         if referral is None or (
             centre is not None and (visit is None or visit.centre != centre)

@@ -72,7 +72,7 @@ def centre(code: str) -> Any:
     own_centre(code)
     from cosen.ledger.desk import centre_visits
 
-    visits = centre_visits(ledger(), code, user().login, now())
+    visits, _ = centre_visits(ledger(), code, user().login, now())
     return {
         "center": code,
         "booked": [

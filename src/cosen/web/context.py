@@ -54,6 +54,7 @@ class Desk:
     allocating: threading.Lock = field(default_factory=threading.Lock)
     local: threading.local = field(default_factory=threading.local)
     opened: list[Database] = field(default_factory=list)
+    writers: threading.Lock = field(default_factory=threading.Lock)
 
     def close(self) -> None:
         """Close every thread's connection (the server stops)."""
@@ -76,7 +77,7 @@ def ledger() -> Database:
     state = desk()
     connection: Database | None = getattr(state.local, "ledger", None)
     if connection is None:
-        connection = Database.reopen(state.target, state.wait)
+        connection = Database.reopen(state.target, state.wait, state.writers)
         state.local.ledger = connection
         state.opened.append(connection)
     return connection

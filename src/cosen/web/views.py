@@ -9,6 +9,7 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from itertools import groupby
 from pathlib import Path
 from typing import Any, Final
@@ -45,7 +46,7 @@ from cosen.ledger.desk import (
     referral_card,
 )
 from cosen.ledger.exports import deliver
-from cosen.ledger.reports import history, ledger_status
+from cosen.ledger.reports import history, indicators_since, ledger_status
 from cosen.ledger.runs import allocate_pending
 from cosen.ledger.states import STATE_TEXT, TRANSITIONS, AnswerKind, State
 from cosen.ledger.users import access_log
@@ -67,6 +68,9 @@ _DESK = (Role.COORDINATOR, Role.ADMIN)
 _PLAN = (Role.COORDINATOR, Role.PLANNER, Role.ADMIN)
 _EVERYONE = tuple(Role)
 _RUNS_FOLDER: Final = "passages"
+# Visits a centre's page lists on screen (its print view and its
+# workbook list them all).
+_SHOWN: Final = 100
 _UPLOADS = (".xlsx", ".ods", ".csv")
 # Answers a centre may give: whether the patient came.
 _CENTRE_ANSWERS: Final = frozenset({AnswerKind.NO_SHOW, AnswerKind.DONE})
@@ -99,6 +103,7 @@ def _day(day: date) -> str:
 
 
 @blueprint.app_template_filter("telephone")
+@lru_cache(maxsize=4096)
 def _phone(number: str) -> str:
     return national_phone(number)
 
@@ -426,17 +431,10 @@ def calls() -> Any:
     """À appeler: booked patients to call, and appointments that started
     (absent or réalisé)."""
     moment = now()
-    visits = call_list(ledger(), user().login, moment)
-    to_call = [v for v in visits if v.state is State.BOOKED]
-    started = [v for v in visits if v.start <= moment]
-    confirmed = [
-        v for v in visits if v.state is State.CONFIRMED and v.start > moment
-    ]
+    found = call_list(ledger(), user().login, moment)
     return render_template(
         "calls.html",
-        to_call=to_call,
-        started=started,
-        confirmed=confirmed,
+        calls=found,
         moment=moment,
         answers=_answers_for,
         labels=ANSWER_LABELS,
@@ -540,7 +538,8 @@ def centre(code: str) -> Any:
     own_centre(code)
     me = user()
     moment = now()
-    visits = centre_visits(ledger(), code, me.login, moment)
+    limit = None if request.args.get("impression") else _SHOWN
+    visits, count = centre_visits(ledger(), code, me.login, moment, limit)
     days = [
         (day, list(items))
         for day, items in groupby(visits, key=lambda v: v.start.date())
@@ -549,7 +548,8 @@ def centre(code: str) -> Any:
         "centre.html",
         code=code,
         days=days,
-        count=len(visits),
+        count=count,
+        shown=len(visits),
         moment=moment,
         printing=bool(request.args.get("impression")),
         answers=_answers_for,
@@ -601,7 +601,7 @@ def follow_up() -> Any:
     today = moment.date()
     week = today - timedelta(days=today.weekday())
     status = ledger_status(ledger(), today)
-    weekly = ledger_status(ledger(), week)
+    weekly = indicators_since(ledger(), week)
     waiting = [
         {
             **item,
