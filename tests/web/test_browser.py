@@ -203,9 +203,16 @@ def test_a_coordinators_day_and_a_centres_list(
     assert "15" in verdict.find_element(By.CSS_SELECTOR, ".orientation").text
     _shot(driver, "03-urgence-exclue")
 
+    _click(driver, driver.find_element(By.LINK_TEXT,
+                                       "Vider le formulaire pour une autre "
+                                       "demande"))  # fmt: skip
     incomplete = {**_PATIENT, "phone": "", "birth_name": "Roth"}
     _fill_referral(driver, incomplete, ["ECHO_ABDO"])
     assert _wait(driver, ".champ.fautif")
+    assert (
+        "Téléphone du patient : à remplir"
+        in driver.find_element(By.CSS_SELECTOR, ".verdict.incomplet").text
+    )
     _shot(driver, "04-demande-incomplete")
 
     referrals, slots = sample_files(tmp_path, datetime.now(PARIS))

@@ -256,18 +256,46 @@ def entry() -> Any:
         exams=list(Exam),
         centres=[*centres, *(g.value for g in Group)],
         issues_by_field=_issues_by_field(result),
+        problems=_problems(result),
     )
 
 
 def _issues_by_field(result: Any) -> dict[str, list[str]]:
+    """Each field's problems, in words for a form (no column codes)."""
     found: dict[str, list[str]] = {}
     if result is None:
         return found
     names = {f.label: f.name for f in _fields()}
     for issue in result.issues:
         if issue.column in names:
-            found.setdefault(names[issue.column], []).append(issue.message)
+            found.setdefault(names[issue.column], []).append(
+                _field_text(issue)
+            )
     return found
+
+
+def _field_text(issue: Any) -> str:
+    if issue.reason is Reason.MISSING_FIELD:
+        return "à remplir"
+    return (
+        f"{issue.reason.sentence} : {issue.detail}"
+        if issue.detail
+        else (issue.reason.sentence)
+    )
+
+
+def _problems(result: Any) -> list[str]:
+    """The form's problems, each naming its field as the form does."""
+    if result is None:
+        return []
+    labels = {f.label: f.help for f in _fields()}
+    return [
+        f"{labels[i.column]} : {_field_text(i)}"
+        if i.column in labels
+        else i.message
+        for i in result.issues
+        if i.reason in (Reason.MISSING_FIELD, Reason.INVALID_FIELD)
+    ]
 
 
 # --------------------------------------------------------------------------
