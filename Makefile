@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DIR ?= demo-cosen
 
-.PHONY: install lint format test test-fast demo bench clean
+.PHONY: install lint format test test-fast demo serve bench clean
 
 install: $(STAMP)
 
@@ -37,10 +37,16 @@ demo: install
 		--db $(DEMO_DIR)/cosen.db --out $(DEMO_DIR)/registre
 	$(BIN)/cosen batch status --db $(DEMO_DIR)/cosen.db
 
+# The web desk on ./cosen.db (accounts first: cosen users add ...).
+SERVE_DB ?= cosen.db
+serve: install
+	$(BIN)/cosen serve --db $(SERVE_DB)
+
 bench: install
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/simulation.py
 	$(BIN)/python benchmarks/intake.py
+	$(BIN)/python benchmarks/web.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -15,10 +15,11 @@ from cosen.clock import PARIS
 from cosen.domain import Referral, Slot
 from cosen.io.calendars import (
     CalendarEntry,
+    add_centre_calendars,
     calendar_uid,
     centre_calendar,
-    write_centre_calendars,
 )
+from cosen.io.outputs import output_set
 from tests.factories import NOW, referral_row, slot_row
 
 STAMP = datetime(2026, 11, 27, 10, 5, tzinfo=PARIS)
@@ -181,17 +182,22 @@ def test_files_beside_the_centre_lists(tmp_path: Path) -> None:
             booking_id=2,
         ),
     ]
-    written = write_centre_calendars(folder, entries, "ab12", STAMP)
+    written = calendars(folder, entries)
     assert [p.name for p in written] == ["CON_.ics", "MIM-1.ics"]
     for path in written:
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
         assert len(parse(path.read_bytes()).events) == 1
     # The same input gives the same bytes: a run's files re-created.
     again = tmp_path / "again"
-    write_centre_calendars(again, entries, "ab12", STAMP)
+    calendars(again, entries)
     assert (again / "MIM-1.ics").read_bytes() == (
         folder / "MIM-1.ics"
     ).read_bytes()
     # A centre with nothing left loses its stale calendar.
-    write_centre_calendars(folder, entries[:1], "ab12", STAMP)
+    calendars(folder, entries[:1])
     assert sorted(p.name for p in folder.glob("*.ics")) == ["MIM-1.ics"]
+
+
+def calendars(folder: Path, entries: list[CalendarEntry]) -> list[Path]:
+    with output_set(folder) as outputs:
+        return add_centre_calendars(outputs, "", entries, "ab12", STAMP)

@@ -17,6 +17,7 @@ from cosen.allocation.booking import (
     SolverOutcome,
     Unbooked,
     allocate,
+    allocate_in_turn,
     arrived_after,
 )
 from cosen.allocation.indicators import (
@@ -44,6 +45,7 @@ __all__ = [
     "SolverOutcome",
     "Unbooked",
     "allocate",
+    "allocate_in_turn",
     "allocation_indicators",
     "arrived_after",
     "baseline_indicators",

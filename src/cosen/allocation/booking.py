@@ -36,6 +36,7 @@ __all__ = [
     "SolverOutcome",
     "Unbooked",
     "allocate",
+    "allocate_in_turn",
     "arrived_after",
 ]
 
@@ -234,3 +235,53 @@ def allocate(
         else ()
     )
     return Allocation(settings, booked, unbooked, solution, lateness)
+
+
+def allocate_in_turn(
+    groups: Sequence[Sequence[Referral]],
+    slots: Sequence[Slot],
+    settings: AllocationSettings,
+    declined: Mapping[str, Iterable[str]] | None = None,
+    taken: Sequence[Slot] = (),
+) -> Allocation:
+    """Allocate ``groups`` of referrals one after the other, each into
+    the slots the earlier groups left: the first group comes first in
+    line, whatever the later ones would gain (patients whose appointment
+    a centre withdrew, before new referrals). One group is :func:`allocate`.
+
+    The outcome is one allocation: every group's bookings and unbooked
+    referrals; its solution is OPTIMAL when every group's is (for this
+    order of priority), its tiers and bounds the sums of the groups'.
+    """
+    parts = []
+    free, held = list(slots), list(taken)
+    for group in groups:
+        part = allocate(group, free, settings, declined, taken=held)
+        used = {s.slot_id for visit in part.booked for s in visit.slots}
+        held += [s for s in free if s.slot_id in used]
+        free = [s for s in free if s.slot_id not in used]
+        parts.append(part)
+    if len(parts) == 1:
+        return parts[0]
+    solutions = [part.solution for part in parts]
+    methods: dict[str, int] = {}
+    for solution in solutions:
+        for method, count in solution.methods.items():
+            methods[method] = methods.get(method, 0) + count
+    solution = Solution(
+        Status.OPTIMAL
+        if all(s.status is Status.OPTIMAL for s in solutions)
+        else Status.FEASIBLE,
+        {k: v for s in solutions for k, v in s.bookings.items()},
+        sum((s.tiers for s in solutions), Tiers()),
+        sum((s.bound for s in solutions), Tiers()),
+        sum(s.seconds for s in solutions),
+        methods,
+    )
+    return Allocation(
+        settings,
+        [visit for part in parts for visit in part.booked],
+        [item for part in parts for item in part.unbooked],
+        solution,
+        tuple(late for part in parts for late in part.baseline_lateness),
+    )

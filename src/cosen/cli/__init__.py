@@ -20,6 +20,8 @@ from cosen.cli.core import CONTEXT, FrenchGroup
 from cosen.cli.intake import template, validate
 from cosen.cli.notify import notify
 from cosen.cli.scenario import scenario
+from cosen.cli.serve import serve
+from cosen.cli.users import users
 
 __all__ = ["cli", "main"]
 
@@ -44,5 +46,15 @@ def cli() -> None:
     """
 
 
-for command in (template, validate, allocate, demo, batch, scenario, notify):
+for command in (
+    template,
+    validate,
+    allocate,
+    demo,
+    batch,
+    scenario,
+    notify,
+    serve,
+    users,
+):
     cli.add_command(command)

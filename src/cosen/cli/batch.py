@@ -20,15 +20,16 @@ from cosen.cli.core import (
     parse_option,
     settings_from_options,
 )
+from cosen.cli.intake import CENTRES_OPTION
 from cosen.parsing import french_datetime, french_duration, parse_date
 
-_DB = option(
+DB_OPTION = option(
     "--db",
     metavar="REGISTRE",
     help="Registre : fichier SQLite ou adresse postgresql://… (par défaut "
     ": $COSEN_DB, sinon ./cosen.db).",
 )
-_WAIT = option(
+WAIT_OPTION = option(
     "--wait",
     type=Number(0, 3600, "SECONDES"),
     default=10.0,
@@ -59,24 +60,30 @@ def batch() -> None:
 
 @batch.command("run", context_settings=CONTEXT)
 @allocation_inputs
-@_DB
-@_WAIT
+@CENTRES_OPTION
+@DB_OPTION
+@WAIT_OPTION
 def run(
     referrals: Path,
     slots: Path,
     out: Path,
     as_json: bool,
+    centres: Path | None,
     db: str | None,
     wait: float,
     **options: Any,
 ) -> None:
     """Importe les demandes et créneaux, attribue les demandes en attente.
 
-    Les rendez-vous déjà attribués restent où ils sont ; les demandes non
+    Les rendez-vous déjà attribués restent où ils sont, sauf ceux dont le
+    centre retire un créneau (statut annule) : ces patients passent en
+    premier, leur nouveau rendez-vous remplace l'ancien. Les demandes non
     attribuées lors des passages précédents sont reprises. Écrit dans
-    DOSSIER les nouveaux rendez-vous par centre, la synthèse, les avis aux
-    prescripteurs, la liste complète par centre (liste-complete/) et les
-    rendez-vous libérés depuis le passage précédent (liberes/).
+    DOSSIER les nouveaux rendez-vous par centre, la synthèse, la liste
+    d'appels, les avis (aussi mis en file d'envoi pour « cosen notify »),
+    la liste complète et l'agenda (.ics) de chaque centre
+    (liste-complete/) et les rendez-vous libérés depuis le passage
+    précédent (liberes/).
     """
     from cosen.allocation.summary import allocation_json, allocation_lines
     from cosen.io.excel import check_writable
@@ -89,7 +96,7 @@ def run(
     check_writable(out)
     with _open(db, wait, create=True) as ledger:
         earlier = deliver_waiting(ledger, out, parse_now(None))
-        report = run_batch(ledger, referrals, slots, settings, out)
+        report = run_batch(ledger, referrals, slots, settings, out, centres)
         deliver(ledger, out, parse_now(None), report.run_id)
     imported = report.imported
     for run_id, place in earlier:
@@ -127,7 +134,16 @@ def run(
     )
     echo_lines(
         [f"  ! {record_id} : {note}" for _, record_id, note in imported.notes]
+        + [f"  ! {text}" for text in imported.warnings]
     )
+    if imported.withdrawn:
+        rebooked = {b.referral.referral_id for b in report.allocation.booked}
+        click.echo(
+            f"Rendez-vous libérés par un créneau retiré : "
+            f"{len(imported.displaced)}, dont "
+            f"{len(rebooked & set(imported.displaced))} attribués à nouveau "
+            "(voir liberes/)."
+        )
     waiting = len(report.allocation.booked) + len(report.allocation.unbooked)
     click.echo(f"Demandes en attente d'un créneau : {waiting}.")
     echo_lines(allocation_lines(report.allocation))
@@ -137,8 +153,8 @@ def run(
 @batch.command("answers", context_settings=CONTEXT)
 @click.argument("path", metavar="FICHIER", type=click.Path(path_type=Path))
 @option("--now", metavar="DATE_HEURE", help="Heure de l'import.")
-@_DB
-@_WAIT
+@DB_OPTION
+@WAIT_OPTION
 def answers(path: Path, now: str | None, db: str | None, wait: float) -> int:
     """Importe les réponses : confirme, refuse, annule, absent, realise.
 
@@ -170,8 +186,8 @@ def answers(path: Path, now: str | None, db: str | None, wait: float) -> int:
 @batch.command("status", context_settings=CONTEXT)
 @option("--since", metavar="DATE", help="Indicateurs depuis cette date.")
 @option("--json", "as_json", is_flag=True, help="Sortie JSON.")
-@_DB
-@_WAIT
+@DB_OPTION
+@WAIT_OPTION
 def status(
     since: str | None, as_json: bool, db: str | None, wait: float
 ) -> None:
@@ -256,8 +272,8 @@ def _closed(outcomes: dict[str, int]) -> str:
 
 @batch.command("history", context_settings=CONTEXT)
 @option("--json", "as_json", is_flag=True, help="Sortie JSON.")
-@_DB
-@_WAIT
+@DB_OPTION
+@WAIT_OPTION
 def history_command(as_json: bool, db: str | None, wait: float) -> None:
     """Les passages : date, fichiers, décomptes, statut."""
     from cosen.ledger.reports import history
@@ -291,8 +307,8 @@ def history_command(as_json: bool, db: str | None, wait: float) -> None:
         help="Purge les demandes closes avant cette date.")  # fmt: skip
 @option("--dry-run", is_flag=True,
         help="Dit ce qui serait effacé, sans rien effacer.")  # fmt: skip
-@_DB
-@_WAIT
+@DB_OPTION
+@WAIT_OPTION
 def purge_command(
     before: str, dry_run: bool, db: str | None, wait: float
 ) -> None:
@@ -326,8 +342,8 @@ def purge_command(
     type=Number(1, 2**63 - 1, "N", integer=True),
     help="Passage (défaut : le dernier).",
 )
-@_DB
-@_WAIT
+@DB_OPTION
+@WAIT_OPTION
 def export(
     folder: Path, run_id: int | None, db: str | None, wait: float
 ) -> None:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import click
 
-from cosen.cli.batch import _DB, _WAIT
+from cosen.cli.batch import DB_OPTION, WAIT_OPTION
 from cosen.cli.core import CONTEXT, EXIT_REJECTED, FrenchGroup, option
 from cosen.cli.core import parse_now as _parse_now
 from cosen.parsing import french_datetime
@@ -60,8 +60,8 @@ def notify() -> None:
     help="Configuration d'envoi (TOML : [smtp], [sms]).",
 )
 @_NOW
-@_DB
-@_WAIT
+@DB_OPTION
+@WAIT_OPTION
 def send(
     config_path: Path, now: str | None, db: str | None, wait: float
 ) -> int:
@@ -149,8 +149,8 @@ def _send_lines(report: SendReport, configured: set[Channel]) -> list[str]:
 @notify.command("status", context_settings=CONTEXT)
 @option("--json", "as_json", is_flag=True, help="Sortie JSON.")
 @_NOW
-@_DB
-@_WAIT
+@DB_OPTION
+@WAIT_OPTION
 def status(
     as_json: bool, now: str | None, db: str | None, wait: float
 ) -> None:

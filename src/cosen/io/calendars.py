@@ -35,13 +35,14 @@ import icalendar
 from cosen.allocation import Booked
 from cosen.clock import PARIS
 from cosen.io.excel import write_atomic
-from cosen.io.exports import _centre_file_name
+from cosen.io.exports import centre_file_name
+from cosen.io.outputs import OutputSet
 
 __all__ = [
     "CalendarEntry",
+    "add_centre_calendars",
     "calendar_uid",
     "centre_calendar",
-    "write_centre_calendars",
 ]
 
 _PRODID: Final = "-//COSEN//cosen//FR"
@@ -126,35 +127,28 @@ def centre_calendar(
     return bytes(calendar.to_ical())
 
 
-def write_centre_calendars(
-    folder: Path,
+def add_centre_calendars(
+    outputs: OutputSet,
+    subfolder: str,
     entries: Sequence[CalendarEntry],
     namespace: str,
     stamp: datetime,
 ) -> list[Path]:
-    """One ``<centre>.ics`` per centre with an entry, in ``folder``
-    (beside ``<centre>.xlsx``); a calendar left by an earlier export for
-    a centre without entries is removed. Returns the paths written, in
-    centre order.
-
-    Raises
-    ------
-    CosenError
-        When a file cannot be written.
-    """
+    """Add one ``<centre>.ics`` per centre with an entry to an output set,
+    in ``subfolder`` (beside ``<centre>.xlsx``); return their final paths,
+    in centre order. A centre's calendar that the set no longer holds is
+    removed with the previous set, as its other files are."""
     written = []
     for centre in sorted({entry.centre for entry in entries}):
         data = centre_calendar(centre, entries, namespace, stamp)
-        path = folder / Path(_centre_file_name(centre)).with_suffix(".ics")
+        stem = Path(centre_file_name(centre)).with_suffix(".ics").name
+        name = f"{subfolder}/{stem}".lstrip("/")
 
         def write(stream: IO[bytes], data: bytes = data) -> None:
             stream.write(data)
 
-        write_atomic(path, write)
-        written.append(path)
-    for stale in folder.glob("*.ics"):
-        if stale not in written:
-            stale.unlink()
+        write_atomic(outputs.path(name), write)
+        written.append(outputs.final(name))
     return written
 
 

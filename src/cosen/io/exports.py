@@ -65,6 +65,7 @@ from cosen.io.excel import (
 )
 from cosen.io.notices import (
     MESSAGE_HEADER,
+    Message,
     booking_messages,
     exam_labels,
     transport_note,
@@ -112,6 +113,7 @@ class AppointmentStatus(enum.StrEnum):
     CONFIRMED = "confirmé"
     DECLINED = "refusé, créneau libéré"
     CANCELLED = "annulé, créneau libéré"
+    WITHDRAWN = "créneau retiré par le centre"
 
 
 _CENTRE_SHEET: Final = "Rendez-vous"
@@ -197,6 +199,7 @@ def add_exports(
     preparations: Preparations | None = None,
     statuses: Mapping[str, AppointmentStatus] | None = None,
     replaces: Mapping[str, Booked] | None = None,
+    messages: Sequence[Message] | None = None,
 ) -> list[Path]:
     """Add an allocation's files to an output set; return their paths.
 
@@ -219,6 +222,9 @@ def add_exports(
     replaces
         By referral id, the appointment a booking replaces: its notices
         say so.
+    messages
+        The notices to list in ``notifications.csv`` (the ledger's outbox
+        gives those it queued); by default, each booking's.
 
     Returns
     -------
@@ -248,16 +254,18 @@ def add_exports(
         outputs.path(CALLS_FILE),
     )
     replaced = replaces or {}
-    write_csv(
-        outputs.path(NOTIFICATIONS_FILE),
-        MESSAGE_HEADER,
-        (
-            message.cells()
+    if messages is None:
+        messages = [
+            message
             for booked in allocation.booked
             for message in booking_messages(
                 booked, directory, replaced.get(booked.referral.referral_id)
             )
-        ),
+        ]
+    write_csv(
+        outputs.path(NOTIFICATIONS_FILE),
+        MESSAGE_HEADER,
+        (message.cells() for message in messages),
     )
     return [
         *written,
@@ -314,7 +322,7 @@ def add_centre_lists(
         by_centre.setdefault(visit.slots[0].center, []).append(visit)
     written = []
     for centre in sorted(by_centre):
-        name = f"{subfolder}/{_centre_file_name(centre)}".lstrip("/")
+        name = f"{subfolder}/{centre_file_name(centre)}".lstrip("/")
         workbook = _centre_workbook(
             centre, by_centre[centre], heading, directory, statuses or {},
             footer,
@@ -344,7 +352,7 @@ def _yes_no(value: bool) -> str:
     return "oui" if value else "non"
 
 
-def _centre_file_name(centre: str) -> str:
+def centre_file_name(centre: str) -> str:
     """A centre's file name. Codes hold only letters, digits, ``-`` and
     ``_`` (checked at intake); a name Windows reserves gets a suffix."""
     suffix = "_" if _RESERVED_STEM.fullmatch(centre) else ""

@@ -46,6 +46,7 @@ __all__ = [
     "booking_messages",
     "cancellation_messages",
     "exam_labels",
+    "reminder_messages",
     "sms_length",
     "sms_text",
     "transport_note",
@@ -149,6 +150,67 @@ def booking_messages(
     return [
         _prescriber(booked, directory, replaces, cancelled=False),
         _patient(booked, directory, replaces, cancelled=False),
+    ]
+
+
+def reminder_messages(booked: Booked, directory: Directory) -> list[Message]:
+    """The patient's reminder of a booked visit, the working day before:
+    an SMS to a mobile, else an email where the patient gave one, else
+    none (a landline gets the confirmation call). No health information:
+    date, time, centre and how to reach it, reference."""
+    referral = booked.referral
+    when = _When.of(booked, directory)
+    reference = referral.referral_id
+    centre = directory.get(when.code)
+    phone = f" Tél. {centre.phone_text}." if centre else ""
+    street = f", {centre.place}" if centre else ""
+    if is_mobile(referral.phone):
+        text = _shortest_fit(
+            [
+                f"COSEN : rappel de votre RDV le {when.long_day} à "
+                f"{when.hour}, {when.name}{street}.{phone} Réf. {reference}",
+                f"COSEN : rappel de votre RDV le {when.day} à {when.hour}, "
+                f"{when.name}.{phone} Réf. {reference}",
+                f"COSEN : rappel RDV {when.day} à {when.hour}, {when.code}. "
+                f"Réf. {reference}",
+            ]
+        )
+        return [
+            Message(
+                reference,
+                Audience.PATIENT,
+                "",
+                Channel.SMS,
+                phone_text(referral.phone),
+                "",
+                text,
+            )
+        ]
+    if not referral.email:
+        return []
+    body = "\n".join(
+        [
+            "Bonjour,",
+            "",
+            f"Nous vous rappelons votre rendez-vous d'imagerie le "
+            f"{when.long_day} à {when.hour}, au centre :",
+            *(f"  {line}" for line in when.card),
+            "",
+            "Si vous ne pouvez pas venir, prévenez le centre au plus tôt.",
+            "",
+            f"Le télésecrétariat COSEN (référence {reference})",
+        ]
+    )
+    return [
+        Message(
+            reference,
+            Audience.PATIENT,
+            "",
+            Channel.EMAIL,
+            referral.email,
+            f"COSEN : rappel de votre rendez-vous du {when.day} à {when.hour}",
+            body,
+        )
     ]
 
 

@@ -39,7 +39,7 @@ from cosen.io.excel import (
     remove_stale_temporaries,
 )
 
-__all__ = ["MANIFEST", "OutputSet", "output_set"]
+__all__ = ["MANIFEST", "OutputSet", "output_set", "set_files"]
 
 MANIFEST: Final = ".cosen-manifest.json"
 _STAGING: Final = re.compile(r"\.cosen-[a-z0-9_]{8}\.tmp")
@@ -196,6 +196,12 @@ def _sync_folder(folder: Path) -> None:
         os.fsync(handle)
     finally:
         os.close(handle)
+
+
+def set_files(folder: Path) -> list[str]:
+    """The files of the set last written into ``folder`` (relative POSIX
+    names, in the order written): what may be offered for download."""
+    return _read_manifest(folder / MANIFEST)
 
 
 def _read_manifest(path: Path) -> list[str]:

@@ -31,6 +31,8 @@ from cosen.domain import (
 )
 from cosen.io.readers import read_records
 from cosen.ledger.database import Database, file_digest
+from cosen.ledger.outbox import queue_release
+from cosen.ledger.runs import DESK_SOURCE
 from cosen.ledger.states import (
     STATE_TEXT,
     TRANSITIONS,
@@ -38,6 +40,7 @@ from cosen.ledger.states import (
     State,
     answer_kind,
 )
+from cosen.ledger.users import log_access
 from cosen.parsing import french_datetime
 
 __all__ = [
@@ -45,6 +48,7 @@ __all__ = [
     "ANSWER_SHEETS",
     "AnswerReport",
     "AnswerRow",
+    "answer_one",
     "apply_answers",
 ]
 
@@ -113,6 +117,24 @@ def apply_answers(ledger: Database, path: Path, at: datetime) -> AnswerReport:
     return report
 
 
+def answer_one(
+    ledger: Database,
+    referral_id: str,
+    answer: AnswerKind,
+    at: datetime,
+    login: str,
+) -> str | None:
+    """Apply one answer recorded at the desk by ``login``: the same
+    transition, the same checks as a row of an answers file, and an entry
+    in the access log. Returns why it cannot be applied, if so (French)."""
+    row = AnswerRow(referral_id=referral_id, answer=answer)
+    with ledger.write() as db:
+        problem = _apply(db, row, at, (DESK_SOURCE, ""), login)
+        if problem is None:
+            log_access(db, login, at, [(referral_id, f"réponse {answer}")])
+    return problem
+
+
 def _check_answers(
     rows: Iterable[tuple[int, Mapping[str, str]]],
 ) -> Intake[AnswerRow]:
@@ -166,7 +188,11 @@ def _check_answers(
 
 
 def _apply(
-    db: Database, answer: AnswerRow, at: datetime, file: tuple[str, str]
+    db: Database,
+    answer: AnswerRow,
+    at: datetime,
+    file: tuple[str, str],
+    login: str | None = None,
 ) -> str | None:
     """Apply one answer; return why it cannot be applied, if so."""
     state = db.referral_state(answer.referral_id)
@@ -186,7 +212,13 @@ def _apply(
             )
     if answer.answer is AnswerKind.DECLINED:
         db.decline_booked(answer.referral_id)
-    if transition.releases:
+    visit = db.active_visit_id(answer.referral_id)
+    if transition.releases and visit is not None:
+        # Declined, the visit is replaced by the next booking, whose
+        # notices say so; cancelled, whoever was told is told.
+        queue_release(
+            db, visit, at, cancelled=answer.answer is AnswerKind.CANCELLED
+        )
         db.release(answer.referral_id, at, answer.answer.value)
     db.set_state(
         answer.referral_id,
@@ -194,5 +226,7 @@ def _apply(
         transition.outcome,
         at if transition.to is State.CLOSED else None,
     )
-    db.add_answer(at, file, answer.referral_id, answer.answer.value, state)
+    db.add_answer(
+        at, file, answer.referral_id, answer.answer.value, state, login
+    )
     return None

@@ -19,17 +19,28 @@ import enum
 import hashlib
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from pathlib import Path
-from typing import Any, Final, TypeVar
+from typing import Any, Final, TypeVar, cast
 
 from pydantic import BaseModel, ValidationError
 
 from cosen.allocation import AllocationSettings, Booked, Unbooked
 from cosen.clock import PARIS
-from cosen.domain import Issue, Reason, Referral, Rejection, Slot
+from cosen.domain import (
+    Centre,
+    Directory,
+    Issue,
+    Preparation,
+    Preparations,
+    Reason,
+    Referral,
+    Rejection,
+    Slot,
+)
 from cosen.ledger.backends import (
     Backend,
     LedgerError,
@@ -43,7 +54,7 @@ from cosen.ledger.messages import (
     OutboxMessage,
     OutboxState,
 )
-from cosen.ledger.schema import MIGRATIONS
+from cosen.ledger.schema import MIGRATIONS, Dialects
 from cosen.ledger.states import Outcome, State
 from cosen.optimizer import Status, Tiers
 
@@ -53,6 +64,7 @@ __all__ = [
     "BookingRecord",
     "Content",
     "Database",
+    "HeldVisit",
     "RunRecord",
     "SolverReport",
     "content_of",
@@ -63,7 +75,12 @@ LATEST_VERSION: Final = MIGRATIONS[-1][0]
 DEFAULT_WAIT: Final = 10.0
 # Tables holding personal data (referrals' JSON, rejected rows' ids):
 # what a purge rewrites so that nothing lingers on disk.
-_PERSONAL_TABLES: Final = ("referrals", "run_rejections", "outbox")
+_PERSONAL_TABLES: Final = (
+    "referrals",
+    "run_rejections",
+    "outbox",
+    "access_log",
+)
 
 
 @dataclass(frozen=True)
@@ -166,14 +183,40 @@ class RunRecord:
 
 
 @dataclass(frozen=True)
+class HeldVisit:
+    """A visit held now, with its referral's data (the desk's lists)."""
+
+    referral: Referral
+    state: State
+    slots: tuple[Slot, ...]
+    target: datetime
+    late_minutes: int
+    run_id: int
+
+    @property
+    def start(self) -> datetime:
+        """When the visit starts."""
+        return self.slots[0].start
+
+    @property
+    def centre(self) -> str:
+        """The visit's centre."""
+        return self.slots[0].center
+
+
+@dataclass(frozen=True)
 class BookingRecord:
-    """A visit as booked: its slots in order, target and lateness."""
+    """A visit as booked: its slots in order, target and lateness; the
+    booking row of its first slot (what its messages and calendar event
+    are about) and why it was released, if it was."""
 
     run_id: int
     referral_id: str
     slot_ids: tuple[str, ...]
     target: datetime
     late_minutes: int
+    booking_id: int = 0
+    released_reason: str | None = None
 
 
 class Database:
@@ -215,6 +258,45 @@ class Database:
             self.close()
             raise
 
+    _writers: AbstractContextManager[Any] | None = None
+
+    @classmethod
+    def reopen(
+        cls,
+        target: str | Path,
+        wait: float = DEFAULT_WAIT,
+        writers: AbstractContextManager[Any] | None = None,
+    ) -> Database:
+        """Another connection to a ledger this process already opened
+        with :class:`Database` (which migrated and checked it): no
+        migration and no integrity check, for a server that connects per
+        thread. Only the schema's version is checked.
+
+        ``writers`` (a lock shared by the process's connections) queues
+        their write transactions in the process before the database's own
+        lock: SQLite makes waiting writers sleep and poll, which a busy
+        server would spend its time doing.
+
+        Raises
+        ------
+        LedgerError
+            When the ledger is gone, unreachable, or its schema changed.
+        """
+        ledger = cls.__new__(cls)
+        ledger.target = target
+        ledger._writers = writers
+        ledger.backend = open_backend(target, wait, create=False)
+        try:
+            if ledger.version != LATEST_VERSION:
+                raise LedgerError(
+                    f"le schéma du registre {ledger.name} a changé depuis "
+                    "le démarrage : redémarrer le guichet."
+                )
+        except BaseException:
+            ledger.close()
+            raise
+        return ledger
+
     @property
     def name(self) -> str:
         """The ledger as messages name it (never a password)."""
@@ -232,7 +314,11 @@ class Database:
         LedgerBusyError
             When another process holds the ledger longer than ``wait``.
         """
-        with self.backend.write():
+        if self._writers is None:
+            with self.backend.write():
+                yield self
+            return
+        with self._writers, self.backend.write():
             yield self
 
     @contextmanager
@@ -287,13 +373,21 @@ class Database:
                 if self.version >= version:
                     continue
                 for statement in statements:
-                    self.backend.execute(
-                        statement.format(serial=self.backend.serial)
-                    )
+                    for text in self._dialect(statement):
+                        self.backend.execute(
+                            text.format(serial=self.backend.serial)
+                        )
                 self.backend.execute(
                     "INSERT INTO schema_migrations VALUES (?, ?, ?)",
                     (version, description, _now_text()),
                 )
+
+    def _dialect(self, statement: str | Dialects) -> tuple[str, ...]:
+        if isinstance(statement, str):
+            return (statement,)
+        if self.backend.name == "sqlite":
+            return statement.sqlite
+        return statement.postgresql
 
     def migrations(self) -> list[tuple[int, str]]:
         """The migrations applied, in order (version, description)."""
@@ -508,9 +602,10 @@ class Database:
         ]
 
     def add_referral(
-        self, referral: Referral, content: Content, run_id: int
+        self, referral: Referral, content: Content, run_id: int | None
     ) -> None:
-        """A new referral, pending."""
+        """A new referral, pending (``run_id``: the run that imported it;
+        ``None`` when entered at the desk)."""
         self.backend.execute(
             "INSERT INTO referrals (referral_id, content_sha256, data, "
             "received_at, exams, state, first_run) "
@@ -570,6 +665,15 @@ class Database:
         )
         return _record(Slot, rows[0][0]).start if rows else None
 
+    def referral_states(self) -> dict[str, State]:
+        """Every referral's state, by id."""
+        return {
+            str(referral_id): State(state)
+            for referral_id, state in self.backend.execute(
+                "SELECT referral_id, state FROM referrals"
+            )
+        }
+
     def referral_state(self, referral_id: str) -> State | None:
         """A referral's state, ``None`` if the ledger does not know it."""
         rows = self.backend.execute(
@@ -619,8 +723,10 @@ class Database:
             )
         ]
 
-    def add_slot(self, slot: Slot, content: Content, run_id: int) -> None:
-        """A new slot."""
+    def add_slot(
+        self, slot: Slot, content: Content, run_id: int | None
+    ) -> None:
+        """A new slot (``run_id``: ``None`` when imported at the desk)."""
         self.backend.execute(
             "INSERT INTO slots VALUES (?, ?, ?, ?, ?, ?)",
             (
@@ -705,27 +811,42 @@ class Database:
         run_id: int | None = None,
         active: bool | None = None,
         released_in: int | None = None,
+        held: bool = False,
     ) -> list[BookingRecord]:
         """Visits booked by a run, active now, or whose release run
-        ``released_in`` reported; one record per visit."""
+        ``released_in`` reported; ``held``: only those of referrals booked
+        or confirmed (not closed). One record per visit."""
         conditions, parameters = [], []
         for column, value in (
-            ("run_id", run_id),
-            ("active", None if active is None else int(active)),
-            ("released_reported_run", released_in),
+            ("b.run_id", run_id),
+            ("b.active", None if active is None else int(active)),
+            ("b.released_reported_run", released_in),
         ):
             if value is not None:
                 conditions.append(f"{column} = ?")
                 parameters.append(value)
+        if held:
+            conditions.append("r.state IN ('booked', 'confirmed')")
         where = " AND ".join(conditions) or "1 = 1"
-        visits: dict[tuple[int, str], tuple[list[str], str, int]] = {}
-        for run, referral_id, slot_id, target, late in self.backend.execute(
-            "SELECT run_id, referral_id, slot_id, target, late_minutes "
-            f"FROM bookings WHERE {where} "
-            "ORDER BY run_id, referral_id, position",
+        visits: dict[tuple[int, str], list[Any]] = {}
+        for (
+            run,
+            referral_id,
+            slot_id,
+            target,
+            late,
+            row,
+            reason,
+        ) in self.backend.execute(
+            "SELECT b.run_id, b.referral_id, b.slot_id, b.target, "
+            "b.late_minutes, b.id, b.released_reason FROM bookings b "
+            "JOIN referrals r ON r.referral_id = b.referral_id "
+            f"WHERE {where} ORDER BY b.run_id, b.referral_id, b.position",
             parameters,
         ):
-            visit = visits.setdefault((run, referral_id), ([], target, late))
+            visit = visits.setdefault(
+                (run, referral_id), [[], target, late, row, reason]
+            )
             visit[0].append(slot_id)
         return [
             BookingRecord(
@@ -734,9 +855,22 @@ class Database:
                 tuple(slot_ids),
                 datetime.fromisoformat(target),
                 int(late),
+                int(row),
+                reason,
             )
-            for (run, referral_id), (slot_ids, target, late) in visits.items()
+            for (run, referral_id), (slot_ids, target, late, row, reason) in (
+                visits.items()
+            )
         ]
+
+    def slot_holders(self) -> dict[str, str]:
+        """The referral holding each booked slot, by slot id."""
+        return {
+            str(slot_id): str(referral_id)
+            for slot_id, referral_id in self.backend.execute(
+                "SELECT slot_id, referral_id FROM bookings WHERE active = 1"
+            )
+        }
 
     def declines(self) -> dict[str, set[str]]:
         """Slots each referral's patient declined."""
@@ -766,18 +900,60 @@ class Database:
         referral_id: str,
         answer: str,
         previous: State,
+        login: str | None = None,
     ) -> None:
-        """Record an applied answer (``file``: name and SHA-256)."""
+        """Record an applied answer (``file``: name and SHA-256;
+        ``login``: the desk user who recorded it)."""
         self.backend.execute(
             "INSERT INTO answers (imported_at, file, file_sha256, "
-            "referral_id, answer, previous_state) VALUES (?, ?, ?, ?, ?, ?)",
+            "referral_id, answer, previous_state, login) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
             (
                 at.isoformat(timespec="seconds"),
                 *file,
                 referral_id,
                 answer,
                 previous.value,
+                login,
             ),
+        )
+
+    # ----------------------------------------------------------------------
+    # Directory and preparations
+
+    def update_directory(self, centres: Iterable[Centre]) -> None:
+        """Record centres (a centre known already takes its new details;
+        the others stay)."""
+        self.backend.execute_many(
+            "INSERT INTO centres VALUES (?, ?) ON CONFLICT (center) "
+            "DO UPDATE SET data = excluded.data",
+            [(c.center, c.model_dump_json()) for c in centres],
+        )
+
+    def directory(self) -> Directory:
+        """The centres as last imported."""
+        return Directory(
+            _record(Centre, data)
+            for (data,) in self.backend.execute(
+                "SELECT data FROM centres ORDER BY center"
+            )
+        )
+
+    def replace_preparations(self, rows: Sequence[Preparation]) -> None:
+        """The preparations sheet as last imported, whole."""
+        self.backend.execute("DELETE FROM preparations")
+        self.backend.execute_many(
+            "INSERT INTO preparations VALUES (?, ?)",
+            [(n, row.model_dump_json()) for n, row in enumerate(rows)],
+        )
+
+    def preparations(self) -> Preparations:
+        """The preparations as last imported (the defaults for the rest)."""
+        return Preparations(
+            _record(Preparation, data)
+            for (data,) in self.backend.execute(
+                "SELECT data FROM preparations ORDER BY position"
+            )
         )
 
     # ----------------------------------------------------------------------
@@ -804,23 +980,61 @@ class Database:
         )
         return int(rows[0][0]) if rows else None
 
-    def visit(self, booking_id: int) -> BookingRecord:
-        """The visit whose first slot's booking row is ``booking_id``."""
+    def booked_visit(self, booking_id: int) -> Booked | None:
+        """The visit whose first slot's booking row is ``booking_id``, with
+        its referral and slots (``None`` once the referral is purged)."""
         rows = self.backend.execute(
-            "SELECT b.run_id, b.referral_id, b.slot_id, b.target, "
-            "b.late_minutes FROM bookings b JOIN bookings f "
-            "ON f.referral_id = b.referral_id AND f.run_id = b.run_id "
+            "SELECT r.data, s.data, b.target, b.late_minutes "
+            "FROM bookings f JOIN bookings b ON b.referral_id = f.referral_id "
+            "AND b.run_id = f.run_id JOIN slots s ON s.slot_id = b.slot_id "
+            "JOIN referrals r ON r.referral_id = b.referral_id "
             "WHERE f.id = ? ORDER BY b.position",
             (booking_id,),
         )
-        run, referral_id, _, target, late = rows[0]
-        return BookingRecord(
-            int(run),
-            str(referral_id),
-            tuple(str(row[2]) for row in rows),
+        if not rows or rows[0][0] is None:
+            return None
+        referral, _, target, late = rows[0]
+        return Booked(
+            _record(Referral, referral),
+            tuple(_record(Slot, row[1]) for row in rows),
             datetime.fromisoformat(target),
             int(late),
         )
+
+    def messages_of_visit(self, booking_id: int) -> list[OutboxMessage]:
+        """The messages about one visit, by creation."""
+        return [
+            _outbox_message(row)
+            for row in self.backend.execute(
+                f"SELECT {_OUTBOX_COLUMNS} FROM outbox WHERE booking_id = ? "
+                "ORDER BY created_at, id",
+                (booking_id,),
+            )
+        ]
+
+    def announced_visit_id(self, referral_id: str) -> int | None:
+        """The last released visit of a referral that a message announced
+        (sent): the one a new booking's notices replace."""
+        rows = self.backend.execute(
+            "SELECT b.id FROM bookings b WHERE b.referral_id = ? "
+            "AND b.position = 0 AND b.active = 0 AND EXISTS ("
+            "SELECT 1 FROM outbox o WHERE o.booking_id = b.id "
+            "AND o.state = 'sent' AND o.kind IN ('booked', 'changed')) "
+            "ORDER BY b.id DESC LIMIT 1",
+            (referral_id,),
+        )
+        return int(rows[0][0]) if rows else None
+
+    def run_messages(self, run_id: int) -> list[OutboxMessage]:
+        """The messages a run queued, by referral then id."""
+        return [
+            _outbox_message(row)
+            for row in self.backend.execute(
+                f"SELECT {_OUTBOX_COLUMNS} FROM outbox WHERE run_id = ? "
+                "ORDER BY referral_id, id",
+                (run_id,),
+            )
+        ]
 
     def add_messages(self, messages: Iterable[OutboxMessage]) -> None:
         """Queue messages; one already queued (same id) is left alone."""
@@ -991,6 +1205,122 @@ class Database:
         }
 
     # ----------------------------------------------------------------------
+    # The desk's views of held visits (personal data: callers log access)
+
+    def held_starts(
+        self, centre: str | None = None
+    ) -> list[tuple[str, State, datetime]]:
+        """Visits held now (active bookings of booked or confirmed
+        referrals that still hold their data), of ``centre`` if given:
+        (referral id, state, start), by start. Cheap: no record is parsed,
+        so the desk picks the few it shows."""
+        where = ""
+        parameters: list[Any] = []
+        if centre is not None:
+            # A visit is in one centre: its first slot's.
+            where = " AND s.center = ?"
+            parameters.append(centre)
+        found = [
+            (str(referral_id), State(state), datetime.fromisoformat(start))
+            for referral_id, state, start in self.backend.execute(
+                "SELECT b.referral_id, r.state, s.start FROM bookings b "
+                "JOIN slots s ON s.slot_id = b.slot_id "
+                "JOIN referrals r ON r.referral_id = b.referral_id "
+                "WHERE b.active = 1 AND b.position = 0 "
+                f"AND r.data IS NOT NULL{where}",
+                parameters,
+            )
+        ]
+        # Sorted as moments: ISO text with two UTC offsets does not sort.
+        return sorted(found, key=lambda item: (item[2], item[0]))
+
+    def held_visits(self, referral_ids: Sequence[str]) -> list[HeldVisit]:
+        """The held visits of these referrals, with their data, in the
+        order given (ids without a held visit are left out)."""
+        if not referral_ids:
+            return []
+        marks = ", ".join("?" * len(referral_ids))
+        rows = self.backend.execute(
+            "SELECT r.referral_id, r.data, r.state, s.data, b.target, "
+            "b.late_minutes, b.run_id FROM bookings b "
+            "JOIN slots s ON s.slot_id = b.slot_id "
+            "JOIN referrals r ON r.referral_id = b.referral_id "
+            "WHERE b.active = 1 AND r.data IS NOT NULL "
+            f"AND b.referral_id IN ({marks}) "
+            "ORDER BY b.referral_id, b.position",
+            list(referral_ids),
+        )
+        visits: dict[str, HeldVisit] = {}
+        for key, data, state, slot, target, late, run_id in rows:
+            found = visits.get(key)
+            if found is None:
+                visits[key] = HeldVisit(
+                    _record(Referral, data),
+                    State(state),
+                    (_record(Slot, slot),),
+                    datetime.fromisoformat(target),
+                    int(late),
+                    int(run_id),
+                )
+            else:
+                visits[key] = replace(
+                    found, slots=(*found.slots, _record(Slot, slot))
+                )
+        return [visits[i] for i in referral_ids if i in visits]
+
+    def open_referrals_born(self, birth_date: date) -> list[Referral]:
+        """Referrals still open (pending, booked, confirmed) of patients
+        born on ``birth_date``: the only ones the duplicate rule can
+        match, found without reading every open referral."""
+        # The stored JSON is pydantic's compact dump of the referral.
+        pattern = f'%"birth_date":"{birth_date.isoformat()}"%'
+        return [
+            _record(Referral, data)
+            for (data,) in self.backend.execute(
+                "SELECT data FROM referrals WHERE data IS NOT NULL AND "
+                "state IN ('pending', 'booked', 'confirmed') AND data LIKE ? "
+                "ORDER BY received_at, referral_id",
+                (pattern,),
+            )
+        ]
+
+    def referral(self, referral_id: str) -> tuple[Referral | None, State]:
+        """A referral known to the ledger with its state (its data
+        ``None`` once purged).
+
+        Raises
+        ------
+        KeyError
+            When the ledger does not know it.
+        """
+        rows = self.backend.execute(
+            "SELECT data, state FROM referrals WHERE referral_id = ?",
+            (referral_id,),
+        )
+        if not rows:
+            raise KeyError(referral_id)
+        data, state = rows[0]
+        return (_record(Referral, data) if data else None), State(state)
+
+    def centres(self) -> list[str]:
+        """Centre codes of the slots the ledger knows."""
+        return [
+            str(centre)
+            for (centre,) in self.backend.execute(
+                "SELECT DISTINCT center FROM slots ORDER BY center"
+            )
+        ]
+
+    def deliveries(self) -> dict[int, tuple[str, datetime]]:
+        """Where and when each delivered run's files were written."""
+        return {
+            int(run_id): (str(folder), datetime.fromisoformat(at))
+            for run_id, folder, at in self.backend.execute(
+                "SELECT run_id, folder, delivered_at FROM deliveries"
+            )
+        }
+
+    # ----------------------------------------------------------------------
     # Counts (no personal data)
 
     def count_states(self) -> dict[State, int]:
@@ -1086,9 +1416,10 @@ class Database:
         )
 
     def purge_before(self, before: date, at: datetime) -> tuple[int, int]:
-        """Clear the personal data of referrals closed before ``before``
-        and delete the rejected rows of the runs before it; record the
-        purge; return how many of each were purged."""
+        """Clear the personal data of referrals closed before ``before``,
+        delete the rejected rows of the runs before it and the access log
+        of every purged referral; record the purge; return how many
+        referrals and rejected rows were purged."""
         day = before.isoformat()
         counts = self.purgeable(before)
         self.backend.execute(
@@ -1102,6 +1433,11 @@ class Database:
             (day,),
         )
         self.purge_messages()
+        # Who looked at a purged referral is itself about that patient.
+        self.backend.execute(
+            "DELETE FROM access_log WHERE referral_id IN (SELECT "
+            "referral_id FROM referrals WHERE data IS NULL)"
+        )
         self.backend.execute(
             "INSERT INTO purges (purged_at, before, referrals) "
             "VALUES (?, ?, ?)",
@@ -1168,11 +1504,19 @@ def _outbox_message(row: Sequence[Any]) -> OutboxMessage:
 Model = TypeVar("Model", bound=BaseModel)
 
 
+# Validating a referral runs its field parsers (phone numbers, e-mail...):
+# about a millisecond each. The same stored text always gives the same
+# frozen record, so a server showing the same patients again reuses it.
+@lru_cache(maxsize=8192)
+def _parsed(model: type[BaseModel], data: str) -> BaseModel:
+    return model.model_validate_json(data)
+
+
 def _record(model: type[Model], data: str) -> Model:
     """A stored record read back through its model; stored text that no
     longer parses means the ledger was damaged outside cosen."""
     try:
-        return model.model_validate_json(data)
+        return cast(Model, _parsed(model, data))
     except ValidationError:
         raise LedgerError(
             "registre endommagé (donnée illisible) : restaurer la dernière "

@@ -16,10 +16,21 @@ from pathlib import Path
 from typing import Final
 
 from cosen.allocation import AllocationSettings, Booked, Unbooked
-from cosen.domain import Referral, Rejection
+from cosen.domain import Directory, Preparations, Referral, Rejection
 from cosen.errors import CosenError
-from cosen.io.exports import write_centre_lists, write_exports
+from cosen.io import notices
+from cosen.io.calendars import CalendarEntry, add_centre_calendars
+from cosen.io.exports import (
+    AppointmentStatus,
+    add_centre_lists,
+    add_exports,
+)
+from cosen.io.outputs import output_set
 from cosen.ledger.database import BookingRecord, Database, SolverReport
+from cosen.ledger.messages import Audience, Channel, OutboxMessage
+from cosen.ledger.runs import WITHDRAWN
+from cosen.ledger.states import AnswerKind, State
+from cosen.parsing import national_phone
 
 __all__ = [
     "FULL_LISTS",
@@ -28,6 +39,7 @@ __all__ = [
     "deliver",
     "deliver_waiting",
     "export_run",
+    "stored_run",
 ]
 
 FULL_LISTS: Final = "liste-complete"
@@ -65,22 +77,34 @@ class StoredRun:
 
 @dataclass(frozen=True)
 class _Snapshot:
-    """What one read of the ledger gives an export."""
+    """What one read of the ledger gives an export: the run, the visits
+    held now, those released since the previous run, those released still
+    ahead (with their records), the statuses of the held ones, the
+    directory, the preparations, the run's notices, the ledger's stamp."""
 
     run: StoredRun
-    current: list[Booked]
-    released: list[Booked]
+    current: list[tuple[Booked, BookingRecord]]
+    released: list[tuple[Booked, BookingRecord]]
+    cancelled: list[tuple[Booked, BookingRecord]]
+    statuses: dict[str, AppointmentStatus]
+    directory: Directory
+    preparations: Preparations
+    messages: list[notices.Message]
+    namespace: str
 
 
 def export_run(
     ledger: Database, folder: Path, run_id: int | None = None
 ) -> int:
-    """Write a run's exports (the latest run by default); return its id.
+    """Write a run's exports (the latest run by default), as one set;
+    return its id.
 
     Into ``folder``: the allocation's exports for what the run booked
-    (``centres/``, ``synthese.xlsx``, ``notifications.csv``), the full
-    current list per centre (``liste-complete/``) and the appointments
-    released since the previous run (``liberes/``).
+    (``centres/``, ``synthese.xlsx``, ``appels.xlsx``, ``notifications.csv``
+    with the notices the run queued), the current list of each centre with
+    its calendar (``liste-complete/``) and the appointments released since
+    the previous run (``liberes/``). Every list shows each appointment's
+    status.
 
     Raises
     ------
@@ -89,15 +113,39 @@ def export_run(
     """
     snapshot = _read(ledger, run_id)
     run = snapshot.run
-    write_exports(folder, run, run.rejections, run.received)
-    write_centre_lists(
-        folder / FULL_LISTS,
-        snapshot.current,
-        "Liste complète des rendez-vous COSEN",
-    )
-    write_centre_lists(
-        folder / RELEASED_LISTS, snapshot.released, "Rendez-vous COSEN libérés"
-    )
+    statuses = {
+        **{v.referral.referral_id: _released(r) for v, r in snapshot.released},
+        **snapshot.statuses,
+    }
+    with output_set(folder) as outputs:
+        add_exports(
+            outputs, run, run.rejections, run.received,
+            directory=snapshot.directory, preparations=snapshot.preparations,
+            statuses=statuses, messages=snapshot.messages,
+        )  # fmt: skip
+        add_centre_lists(
+            outputs, FULL_LISTS, [visit for visit, _ in snapshot.current],
+            "Liste complète des rendez-vous COSEN",
+            directory=snapshot.directory, statuses=snapshot.statuses,
+        )  # fmt: skip
+        add_centre_calendars(
+            outputs,
+            FULL_LISTS,
+            [
+                *(CalendarEntry(r.booking_id, v) for v, r in snapshot.current),
+                *(
+                    CalendarEntry(r.booking_id, v, 1, cancelled=True)
+                    for v, r in snapshot.cancelled
+                ),
+            ],
+            snapshot.namespace,
+            run.settings.now,
+        )
+        add_centre_lists(
+            outputs, RELEASED_LISTS, [v for v, _ in snapshot.released],
+            "Rendez-vous COSEN libérés",
+            directory=snapshot.directory, statuses=statuses,
+        )  # fmt: skip
     return run.run_id
 
 
@@ -128,6 +176,18 @@ def deliver_waiting(
     return delivered
 
 
+def stored_run(ledger: Database, run_id: int | None = None) -> StoredRun:
+    """A recorded run as its exports read it (the desk's and the JSON
+    API's view of a past run).
+
+    Raises
+    ------
+    CosenError
+        When the ledger has no such run, or its patients' data were purged.
+    """
+    return _read(ledger, run_id).run
+
+
 def _read(ledger: Database, run_id: int | None) -> _Snapshot:
     with ledger.read() as db:
         record = db.run(run_id)
@@ -140,13 +200,18 @@ def _read(ledger: Database, run_id: int | None) -> _Snapshot:
         referrals = {r.referral_id: r for r in db.referrals()}
         slots = {s.slot_id: s for s in db.slots()}
 
-        def visits(records: Sequence[BookingRecord]) -> list[Booked]:
+        def visits(
+            records: Sequence[BookingRecord],
+        ) -> list[tuple[Booked, BookingRecord]]:
             return [
-                Booked(
-                    _referral(referrals, visit.referral_id),
-                    tuple(slots[s] for s in visit.slot_ids),
-                    visit.target,
-                    visit.late_minutes,
+                (
+                    Booked(
+                        _referral(referrals, visit.referral_id),
+                        tuple(slots[s] for s in visit.slot_ids),
+                        visit.target,
+                        visit.late_minutes,
+                    ),
+                    visit,
                 )
                 for visit in records
             ]
@@ -156,7 +221,7 @@ def _read(ledger: Database, run_id: int | None) -> _Snapshot:
             settings=record.settings,
             solution=record.solver,
             baseline_lateness=record.baseline_lateness,
-            booked=visits(db.bookings(run_id=record.id)),
+            booked=[v for v, _ in visits(db.bookings(run_id=record.id))],
             unbooked=[
                 Unbooked(
                     _referral(referrals, referral_id), reason, detail, due
@@ -166,11 +231,75 @@ def _read(ledger: Database, run_id: int | None) -> _Snapshot:
             rejections=db.rejections(record.id, "referral"),
             received=record.counts.get("received", 0),
         )
+        states = db.referral_states()
+        # A released visit still ahead is published cancelled, so that a
+        # centre's calendar drops it.
+        upcoming = [
+            record_
+            for record_ in db.bookings(active=False)
+            if record_.referral_id in referrals
+            and slots[record_.slot_ids[0]].start > record.now
+        ]
         return _Snapshot(
             run,
-            visits(db.bookings(active=True)),
+            visits(db.bookings(active=True, held=True)),
             visits(db.bookings(released_in=record.id)),
+            visits(upcoming),
+            {
+                referral_id: _STATUS[state]
+                for referral_id, state in states.items()
+                if state in _STATUS
+            },
+            db.directory(),
+            db.preparations(),
+            [
+                _message(m, referrals[m.referral_id])
+                for m in db.run_messages(record.id)
+                if m.referral_id in referrals and m.body is not None
+            ],
+            db.ledger_stamp(),
         )
+
+
+_STATUS: Final = {
+    State.BOOKED: AppointmentStatus.BOOKED,
+    State.CONFIRMED: AppointmentStatus.CONFIRMED,
+}
+_RELEASED: Final = {
+    AnswerKind.DECLINED.value: AppointmentStatus.DECLINED,
+    AnswerKind.CANCELLED.value: AppointmentStatus.CANCELLED,
+    WITHDRAWN: AppointmentStatus.WITHDRAWN,
+}
+
+
+def _released(record: BookingRecord) -> AppointmentStatus:
+    return _RELEASED.get(
+        record.released_reason or "", AppointmentStatus.CANCELLED
+    )
+
+
+def _message(message: OutboxMessage, referral: Referral) -> notices.Message:
+    """An outbox message as ``notifications.csv`` lists it."""
+    prescriber = message.audience is Audience.PRESCRIBER
+    recipient = message.recipient or ""
+    if recipient.startswith("+"):
+        recipient = national_phone(recipient)
+    return notices.Message(
+        message.referral_id,
+        notices.Audience.PRESCRIBER
+        if prescriber
+        else notices.Audience.PATIENT,
+        referral.prescriber if prescriber else "",
+        {
+            Channel.EMAIL: notices.Channel.EMAIL,
+            Channel.SMS: notices.Channel.SMS,
+            Channel.PHONE: notices.Channel.PHONE,
+        }[message.channel],
+        recipient,
+        message.subject or "",
+        message.body or "",
+        message.note,
+    )
 
 
 def _referral(referrals: Mapping[str, Referral], referral_id: str) -> Referral:

@@ -10,7 +10,13 @@ from cosen.allocation import indicators
 from cosen.errors import OptionError
 from cosen.ledger.database import Database, RunRecord
 
-__all__ = ["delivery_warnings", "history", "ledger_status", "purge"]
+__all__ = [
+    "delivery_warnings",
+    "history",
+    "indicators_since",
+    "ledger_status",
+    "purge",
+]
 
 
 def ledger_status(
@@ -43,6 +49,15 @@ def ledger_status(
                 for referral_id, received, reason, detail in db.waiting()
             ],
         }
+
+
+def indicators_since(ledger: Database, since: date) -> dict[str, Any]:
+    """The indicators of the bookings made since ``since`` alone (the
+    ``kpi`` of :func:`ledger_status`)."""
+    with ledger.read() as db:
+        lateness = db.lateness_since(since)
+        eligible = db.count_received_since(since)
+    return indicators(max(eligible, len(lateness)), lateness).as_dict()
 
 
 def _by_state(counts: dict[str, dict[Any, int]]) -> dict[str, dict[str, int]]:

@@ -12,15 +12,49 @@ Guarantees live in the schema where the database can hold them: one active
 booking per slot is a partial unique index, referral states are a CHECK.
 Personal data sit in ``referrals.data`` only (JSON of the validated
 referral), so the retention purge has one column to clear.
+
+Where the two databases cannot share a statement (relaxing a column's
+NOT NULL), a migration holds a :class:`Dialects` pair instead of a text.
 """
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Final, NamedTuple
 
-__all__ = ["MIGRATIONS"]
+__all__ = ["MIGRATIONS", "Dialects", "Statement"]
 
-MIGRATIONS: Final[tuple[tuple[int, str, tuple[str, ...]], ...]] = (
+
+class Dialects(NamedTuple):
+    """One step written for each database, statements run in order."""
+
+    sqlite: tuple[str, ...]
+    postgresql: tuple[str, ...]
+
+
+Statement = str | Dialects
+
+# SQLite cannot drop a NOT NULL: its documented way is to edit the table's
+# definition in the schema table, then reload the schema (RESET); the
+# CREATE TABLE that follows in the same migration changes the schema
+# cookie, so every other open connection reloads it too.
+_RUN_OPTIONAL = Dialects(
+    sqlite=(
+        "PRAGMA writable_schema = ON",
+        """
+        UPDATE sqlite_master SET sql = replace(sql,
+            'first_run INTEGER NOT NULL REFERENCES runs (id)',
+            'first_run INTEGER REFERENCES runs (id)')
+        WHERE type = 'table' AND name IN ('referrals', 'slots')
+        """,
+        "PRAGMA writable_schema = RESET",
+    ),
+    postgresql=(
+        "ALTER TABLE referrals ALTER COLUMN first_run DROP NOT NULL",
+        "ALTER TABLE slots ALTER COLUMN first_run DROP NOT NULL",
+    ),
+)
+
+MIGRATIONS: Final[tuple[tuple[int, str, tuple[Statement, ...]], ...]] = (
     (
         1,
         "referrals, slots, bookings and runs",
@@ -216,6 +250,79 @@ MIGRATIONS: Final[tuple[tuple[int, str, tuple[str, ...]], ...]] = (
             """,
             "CREATE INDEX outbox_due ON outbox (state, next_attempt_at)",
             "CREATE INDEX outbox_by_referral ON outbox (referral_id)",
+        ),
+    ),
+    (
+        5,
+        "the web desk: accounts, sessions, failed logins, access log",
+        (
+            # Referrals typed at the desk and files imported there enter
+            # the ledger before any run: their first run is unknown.
+            _RUN_OPTIONAL,
+            """
+            CREATE TABLE accounts (
+                login TEXT PRIMARY KEY,
+                role TEXT NOT NULL CHECK (role IN (
+                    'coordinateur', 'centre', 'planificateur', 'admin'
+                )),
+                centre TEXT,
+                password_hash TEXT NOT NULL,
+                active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+                created_at TEXT NOT NULL,
+                CHECK ((role = 'centre') = (centre IS NOT NULL))
+            )
+            """,
+            # A session is known by its token's SHA-256: a copy of the
+            # ledger does not hand out live sessions. Before login (the
+            # login form's CSRF token) it has no account.
+            """
+            CREATE TABLE web_sessions (
+                token_sha256 TEXT PRIMARY KEY,
+                login TEXT REFERENCES accounts,
+                created_at TEXT NOT NULL,
+                seen_at TEXT NOT NULL,
+                data TEXT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE login_failures (
+                id {serial},
+                login TEXT NOT NULL,
+                failed_at TEXT NOT NULL
+            )
+            """,
+            "CREATE INDEX login_failures_by_login ON login_failures (login)",
+            """
+            CREATE TABLE access_log (
+                id {serial},
+                at TEXT NOT NULL,
+                login TEXT NOT NULL,
+                referral_id TEXT NOT NULL,
+                action TEXT NOT NULL
+            )
+            """,
+            "CREATE INDEX access_log_by_referral ON access_log (referral_id)",
+            "ALTER TABLE answers ADD COLUMN login TEXT",
+        ),
+    ),
+    (
+        6,
+        "the centre directory and the preparations",
+        (
+            # The directory as last imported (a slot workbook's Centres
+            # sheet or a file of its own): every list and notice reads it.
+            """
+            CREATE TABLE centres (
+                center TEXT PRIMARY KEY,
+                data TEXT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE preparations (
+                position INTEGER PRIMARY KEY,
+                data TEXT NOT NULL
+            )
+            """,
         ),
     ),
 )
