@@ -51,7 +51,7 @@ def test_slot_must_take_the_exam() -> None:
     """The only slot does ultrasound: the radiography cannot go there."""
     result = run([referral_row()], [slot_row(exams="ECHO_ABDO")])
     assert unbooked(result) == {"D1": Reason.NO_COMPATIBLE_SLOT}
-    assert "RADIO" in result.unbooked[0].detail
+    assert result.unbooked[0].detail == "aucun créneau n'accepte Radiographie"
 
 
 def test_notice_before_the_slot() -> None:
@@ -346,7 +346,7 @@ def test_every_slot_of_a_visit_counts() -> None:
     assert unbooked(result) == {"D1": Reason.NO_COMPATIBLE_SLOT}
     assert details(result)["D1"] == (
         "aucun créneau en dehors des indisponibilités du patient pour "
-        "ECHO_SEIN + MAMMO"
+        "Mammographie + Échographie mammaire"
     )
 
 

@@ -69,7 +69,7 @@ def test_json_follows_the_contract(tmp_path: Path) -> None:
         {
             "referral_id": "D3",
             "reason": "NO_COMPATIBLE_SLOT",
-            "detail": "aucun créneau n'accepte SCANNER",
+            "detail": "aucun créneau n'accepte Scanner",
         }
     ]
     assert payload["rejected"] == [

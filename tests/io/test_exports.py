@@ -443,7 +443,8 @@ def test_summary_explains_unbooked_and_rejected(case: Case) -> None:
         ),
         (
             "D8", "NO_COMPATIBLE_SLOT", Reason.NO_COMPATIBLE_SLOT.sentence,
-            "aucun créneau n'accepte ECHO_MSK", datetime(2026, 11, 28, 14),
+            "aucun créneau n'accepte Échographie musculosquelettique",
+            datetime(2026, 11, 28, 14),
             "Échographie musculosquelettique",
             Reason.NO_COMPATIBLE_SLOT.orientation,
         ),

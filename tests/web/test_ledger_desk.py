@@ -99,6 +99,25 @@ def test_the_duplicate_rule_reads_only_same_birth_date(
         referral, _, _ = check_referral(referral_row(referral_id="D4"))
         assert referral is not None
         with ledger.read() as db:
-            found = db.open_referrals_born(referral.birth_date)
+            found = db.open_referrals_of(referral)
         assert [r.referral_id for r in found] == ["D1"]
         assert content_of(found[0]).data == content_of(first.referral).data
+        # The same matricule INS is the same patient, whatever the birth
+        # date typed (a typo in the date is what the matricule catches).
+        ins = "270049935001233"
+        record_entry(
+            ledger,
+            referral_row(referral_id="D5", birth_name="Autre", ins_number=ins),
+            "marie",
+            NOW,
+        )
+        again = record_entry(
+            ledger,
+            referral_row(
+                referral_id="D6", birth_name="Autre", ins_number=ins,
+                birth_date="05/04/1970",
+            ),
+            "marie",
+            NOW,
+        )  # fmt: skip
+        assert again.referral is None and again.twin == "D5"

@@ -82,7 +82,7 @@ def unbooked_reason(
     if rule == "earliest":
         rule = _earliest_rule(referral, settings)
     return Reason.NO_COMPATIBLE_SLOT, _PHRASES[rule].format(
-        exams=" + ".join(sorted(request.exams)),
+        exams=" + ".join(exam.label for exam in referral.exams),
         notice=french_duration(settings.notice_hours * 60),
         transport=french_duration(settings.transport_hours * 60),
     )

@@ -1268,19 +1268,23 @@ class Database:
                 )
         return [visits[i] for i in referral_ids if i in visits]
 
-    def open_referrals_born(self, birth_date: date) -> list[Referral]:
+    def open_referrals_of(self, referral: Referral) -> list[Referral]:
         """Referrals still open (pending, booked, confirmed) of patients
-        born on ``birth_date``: the only ones the duplicate rule can
-        match, found without reading every open referral."""
+        born on the same day as ``referral``'s, or with its matricule INS:
+        the only ones the duplicate rule can match, found without reading
+        every open referral."""
         # The stored JSON is pydantic's compact dump of the referral.
-        pattern = f'%"birth_date":"{birth_date.isoformat()}"%'
+        patterns = [f'%"birth_date":"{referral.birth_date.isoformat()}"%']
+        if referral.ins_number:
+            patterns.append(f'%"ins_number":"{referral.ins_number}"%')
         return [
             _record(Referral, data)
             for (data,) in self.backend.execute(
                 "SELECT data FROM referrals WHERE data IS NOT NULL AND "
-                "state IN ('pending', 'booked', 'confirmed') AND data LIKE ? "
-                "ORDER BY received_at, referral_id",
-                (pattern,),
+                "state IN ('pending', 'booked', 'confirmed') AND ("
+                + " OR ".join("data LIKE ?" for _ in patterns)
+                + ") ORDER BY received_at, referral_id",
+                patterns,
             )
         ]
 

@@ -124,7 +124,7 @@ def _check(db: Database, raw: Mapping[str, str]) -> Entry:
         )
     elif referral is not None:
         patients = PatientRegister(
-            db.open_referrals_born(referral.birth_date), where="au registre"
+            db.open_referrals_of(referral), where="au registre"
         )
         found = patients.twin(referral)
         duplicate = patients.issue(referral)

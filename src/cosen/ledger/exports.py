@@ -113,15 +113,17 @@ def export_run(
     """
     snapshot = _read(ledger, run_id)
     run = snapshot.run
-    statuses = {
-        **{v.referral.referral_id: _released(r) for v, r in snapshot.released},
-        **snapshot.statuses,
+    # A referral may be in liberes/ (its old visit) and booked again: each
+    # list has its own statuses.
+    released = {
+        visit.referral.referral_id: _released(record)
+        for visit, record in snapshot.released
     }
     with output_set(folder) as outputs:
         add_exports(
             outputs, run, run.rejections, run.received,
             directory=snapshot.directory, preparations=snapshot.preparations,
-            statuses=statuses, messages=snapshot.messages,
+            statuses=snapshot.statuses, messages=snapshot.messages,
         )  # fmt: skip
         add_centre_lists(
             outputs, FULL_LISTS, [visit for visit, _ in snapshot.current],
@@ -144,7 +146,7 @@ def export_run(
         add_centre_lists(
             outputs, RELEASED_LISTS, [v for v, _ in snapshot.released],
             "Rendez-vous COSEN libérés",
-            directory=snapshot.directory, statuses=statuses,
+            directory=snapshot.directory, statuses=released,
         )  # fmt: skip
     return run.run_id
 

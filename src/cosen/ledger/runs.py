@@ -410,7 +410,7 @@ def import_slots(
         elif (
             old.withdrawn
             and not slot.withdrawn
-            and _taken_over(slot, stored.values())
+            and _taken_over(slot, [*stored.values(), *intake.accepted])
         ):
             report.slots["conflict"] += 1
             report.notes.append(
