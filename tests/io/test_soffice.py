@@ -245,7 +245,8 @@ def assert_whole(printed_text: str, fields: Iterable[str], where: str) -> None:
 
 @pytest.fixture(scope="module")
 def pdfs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Printed]:
-    """What ``allocate``, ``validate`` and ``template`` write, printed."""
+    """What ``allocate``, ``validate``, ``template`` and ``batch run``
+    write, printed."""
     if SOFFICE is None or PDFTOTEXT is None:
         pytest.skip("LibreOffice and poppler-utils (pdftotext) are needed")
     folder = tmp_path_factory.mktemp("imprime")
@@ -288,6 +289,34 @@ def pdfs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Printed]:
     ):  # fmt: skip
         result = runner.invoke(cli, [str(a) for a in args])
         assert result.exit_code in (0, 1), result.output
+    # A ledger's lists too: the current list of a centre, and a
+    # withdrawn appointment in liberes/ (as batch run writes them).
+    db, ledger_out = folder / "cosen.db", folder / "registre"
+    withdrawn = slot_file(
+        folder / "creneaux-2.xlsx",
+        [
+            slot_row(slot_id="S1", exams="ECHO_ABDO,ECHO_MSK,ECHO_THYRO",
+                     duration_min="45", status="annule"),
+            slot_row(slot_id="S2", start="28/11/2026 11:00", exams="MAMMO",
+                     accessible="oui"),
+            slot_row(slot_id="S3", start="28/11/2026 11:15",
+                     exams="ECHO_SEIN", accessible="oui"),
+            slot_row(slot_id="S4", start="28/11/2026 14:00",
+                     exams="ECHO_ABDO,ECHO_MSK,ECHO_THYRO",
+                     duration_min="45"),
+        ],
+        [centre_row(name=CENTRE_NAME, access=ACCESS)],
+    )  # fmt: skip
+    for files in ((referrals, slots), (referrals, withdrawn)):
+        result = runner.invoke(
+            cli,
+            ["batch", "run", *map(str, files), "--out", str(ledger_out),
+             "--db", str(db), "--now", "27/11/2026 10:00"],
+        )  # fmt: skip
+        assert result.exit_code == 0, result.output
+    for kind in ("liste-complete", "liberes"):
+        source = ledger_out / kind / "MIM-1.xlsx"
+        (folder / f"{kind}.xlsx").write_bytes(source.read_bytes())
     books = [
         out / "centres" / "MIM-1.xlsx",
         out / "synthese.xlsx",
@@ -295,6 +324,8 @@ def pdfs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Printed]:
         out / "rapport.xlsx",
         folder / "modeles" / "demandes.xlsx",
         folder / "modeles" / "creneaux.xlsx",
+        folder / "liste-complete.xlsx",
+        folder / "liberes.xlsx",
     ]
     convert(books, folder / "pdf", folder / "home", "pdf")
     return {
@@ -335,6 +366,8 @@ def test_lists_keep_every_column_on_each_page(
     # columns on each (spilled columns would print on pages of their own).
     for name, title, first, last in (
         ("MIM-1", "Rendez-vous COSEN", "Heure", "Demande"),
+        ("liste-complete", "Liste complète", "Heure", "Demande"),
+        ("liberes", "Rendez-vous COSEN libérés", "Heure", "Demande"),
         ("appels", "Appels aux patients", "Id", "Notes"),
         ("appels", "Demandes sans créneau", "Id", "Prescripteur"),
         ("synthese", "Demandes rejetées", "Ligne", "patient"),
@@ -346,6 +379,21 @@ def test_lists_keep_every_column_on_each_page(
         for page in pages:
             words = page.split()
             assert first in words and last in words, f"{title}: spilled"
+
+
+def test_ledger_lists_print_statuses_and_long_fields(
+    pdfs: dict[str, Printed],
+) -> None:
+    """The current list of a centre prints each appointment's status; the
+    list of released ones says the centre withdrew the slot."""
+    current = pdfs["liste-complete"].text
+    assert_whole(current, [PRESCRIPTION, THREE_LABELS, NAME], "liste-complete")
+    assert "attribué" in current
+    assert_whole(
+        pdfs["liberes"].text,
+        [PRESCRIPTION, NAME, "créneau retiré par le centre"],
+        "liberes",
+    )
 
 
 def test_call_list_prints_what_to_tell_the_patient(
