@@ -161,9 +161,7 @@ def reminder_messages(booked: Booked, directory: Directory) -> list[Message]:
     referral = booked.referral
     when = _When.of(booked, directory)
     reference = referral.referral_id
-    centre = directory.get(when.code)
-    phone = f" Tél. {centre.phone_text}." if centre else ""
-    street = f", {centre.place}" if centre else ""
+    phone, street = _reach(when, directory)
     if is_mobile(referral.phone):
         text = _shortest_fit(
             [
@@ -310,6 +308,15 @@ class _When:
             directory.card(code),
             centre is not None,
         )
+
+
+def _reach(when: _When, directory: Directory) -> tuple[str, str]:
+    """How a patient's text gives the centre: its phone (`` Tél. …``)
+    and street (``, 12 rue…``), empty when the directory lacks it."""
+    centre = directory.get(when.code)
+    if centre is None:
+        return "", ""
+    return f" Tél. {centre.phone_text}.", f", {centre.place}"
 
 
 def _contact(referral: Referral) -> tuple[Channel, str]:
@@ -525,9 +532,7 @@ def _patient(
     referral = booked.referral
     when = _When.of(booked, directory)
     reference = referral.referral_id
-    centre = directory.get(when.code)
-    phone = f" Tél. {centre.phone_text}." if centre else ""
-    street = f", {centre.place}" if centre else ""
+    phone, street = _reach(when, directory)
     if cancelled:
         variants = [
             f"COSEN : votre RDV du {when.day} à {when.hour}, {when.name}, "

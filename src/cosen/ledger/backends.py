@@ -121,11 +121,37 @@ def open_backend(target: str | Path, wait: float, create: bool) -> Backend:
     return _Sqlite(path, wait)
 
 
+class _Transactions:
+    """One transaction at a time, committed when its block ends, rolled
+    back on any error (the driver's errors in French, through
+    :meth:`execute`)."""
+
+    def execute(self, sql: str, parameters: Sequence[Any] = ()) -> list[Row]:
+        raise NotImplementedError
+
+    def _rollback(self) -> None:
+        raise NotImplementedError
+
+    @contextmanager
+    def _transaction(self, begin: str) -> Iterator[None]:
+        self.execute(begin)
+        try:
+            yield
+        except BaseException:
+            self._rollback()
+            raise
+        try:
+            self.execute("COMMIT")
+        except LedgerError:
+            self._rollback()
+            raise
+
+
 # --------------------------------------------------------------------------
 # SQLite
 
 
-class _Sqlite:
+class _Sqlite(_Transactions):
     """An embedded ledger file: nothing to install, one file to back up.
 
     WAL mode with ``synchronous = FULL``, so a process killed at any point
@@ -203,19 +229,8 @@ class _Sqlite:
         with self._transaction("BEGIN"):
             yield
 
-    @contextmanager
-    def _transaction(self, begin: str) -> Iterator[None]:
-        self.execute(begin)
-        try:
-            yield
-        except BaseException:
-            self.connection.execute("ROLLBACK")
-            raise
-        try:
-            self.connection.execute("COMMIT")
-        except sqlite3.DatabaseError as error:
-            self.connection.execute("ROLLBACK")
-            raise self._french(error) from None
+    def _rollback(self) -> None:
+        self.connection.execute("ROLLBACK")
 
     def tables(self) -> set[str]:
         return {
@@ -297,7 +312,7 @@ def _create_private(path: Path) -> None:
 # PostgreSQL
 
 
-class _Postgres:
+class _Postgres(_Transactions):
     """A ledger in a PostgreSQL database (psycopg 3).
 
     For a network that serves several telesecretariats or runs on a
@@ -359,20 +374,6 @@ class _Postgres:
             "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
         ):
             yield
-
-    @contextmanager
-    def _transaction(self, begin: str) -> Iterator[None]:
-        self.execute(begin)
-        try:
-            yield
-        except BaseException:
-            self._rollback()
-            raise
-        try:
-            self.execute("COMMIT")
-        except LedgerError:
-            self._rollback()
-            raise
 
     def _rollback(self) -> None:
         # If the connection is gone, the server rolled it back already.
