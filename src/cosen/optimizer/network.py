@@ -36,17 +36,27 @@ from __future__ import annotations
 
 import bisect
 import enum
-from collections.abc import Sequence
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
-from cosen.optimizer.problem import Problem, Request, SlotData, visit_options
+from cosen.optimizer.problem import (
+    Problem,
+    Request,
+    SlotData,
+    compatible,
+    visit_chains,
+)
 
 __all__ = [
     "ArcKind",
     "Catalog",
+    "ClassArcs",
     "Network",
     "RequestClass",
+    "RequestGroup",
     "SlotNode",
     "components",
 ]
@@ -58,9 +68,9 @@ SINK: Final = 1
 class ArcKind(enum.IntEnum):
     """What an arc means (for solvers, decomposition and debugging)."""
 
-    BOOK = 0  # source -> request
-    ON_TIME = 1  # request -> A_i
-    LATE = 2  # request -> B_j
+    BOOK = 0  # source -> request group
+    ON_TIME = 1  # request group -> A_i
+    LATE = 2  # request group -> B_j
     EARLIER = 3  # A_i -> A_{i-1}
     LATER = 4  # B_i -> B_{i+1}
     EXIT_ON_TIME = 5  # A_i -> P_i
@@ -113,6 +123,10 @@ class RequestClass:
         index = bisect.bisect_right(self.times, request.target) - 1
         return index if index >= 0 else None
 
+    def point(self, moment: int) -> int:
+        """Index of the point at ``moment`` (an option's start)."""
+        return bisect.bisect_left(self.times, moment)
+
     def late_point(self, request: Request) -> int | None:
         """Index of the first point after the request's target."""
         index = bisect.bisect_right(self.times, request.target)
@@ -121,14 +135,32 @@ class RequestClass:
 
 @dataclass
 class Catalog:
-    """Slot nodes and request classes of a problem, with their options."""
+    """Slot nodes and request classes of a problem, with their options.
+
+    Attributes
+    ----------
+    problem
+        The problem catalogued.
+    nodes
+        Slot nodes, by start.
+    classes
+        Request classes with their options.
+    complete
+        False when the deadline cut the enumeration of visits short: the
+        options listed are all valid, but some are missing, so no bound
+        computed from them holds.
+    """
 
     problem: Problem
     nodes: list[SlotNode]
     classes: list[RequestClass]
+    complete: bool = True
 
     @classmethod
-    def build(cls, problem: Problem) -> Catalog:
+    def build(cls, problem: Problem, deadline: float | None = None) -> Catalog:
+        """Catalogue ``problem``; stop enumerating visits at ``deadline``
+        (``time.monotonic()`` seconds), leaving the catalogue incomplete.
+        """
         declined = frozenset().union(*(r.forbidden for r in problem.requests))
         groups: dict[tuple[object, ...], list[SlotData]] = {}
         for slot in problem.slots:
@@ -145,7 +177,6 @@ class Catalog:
             SlotNode(sorted(g, key=lambda s: s.id)) for g in groups.values()
         ]
         nodes.sort(key=lambda n: (n.first.start, n.first.center, n.first.id))
-        index = {node.first.id: number for number, node in enumerate(nodes)}
         firsts = [node.first for node in nodes]
         starts = [slot.start for slot in firsts]
         slot_ids = frozenset(problem.slot_index)
@@ -153,18 +184,67 @@ class Catalog:
         for request in problem.requests:
             key = class_key(request, starts, slot_ids)
             members.setdefault(key, []).append(request)
+        # The rules pick each class's usable slot nodes; classes asking for
+        # the same exams share one enumeration of trips over the union of
+        # theirs, each keeping the trips within its own.
+        usable = {
+            key: frozenset(
+                number
+                for number, slot in enumerate(firsts)
+                if compatible(group[0], slot)
+            )
+            for key, group in members.items()
+        }
+        by_exams: dict[frozenset[str], list[tuple[object, ...]]] = {}
+        for key, group in members.items():
+            by_exams.setdefault(group[0].exams, []).append(key)
+        options: dict[tuple[object, ...], list[Option]] = {}
+        complete = True
+        for exams, keys in by_exams.items():
+            union = sorted(frozenset().union(*(usable[k] for k in keys)))
+            found, finished = _trips(
+                exams, [firsts[n] for n in union], union, problem.max_gap,
+                deadline,
+            )  # fmt: skip
+            complete = complete and finished
+            for key in keys:
+                mine = usable[key]
+                options[key] = sorted(
+                    o for o in found if all(n in mine for n in o)
+                )
         classes = []
-        for group in members.values():
-            options = [
-                tuple(index[s.id] for s in option)
-                for option in visit_options(group[0], firsts, problem.max_gap)
-            ]
-            times = sorted({nodes[o[0]].first.start for o in options})
-            classes.append(RequestClass(group, options, times))
-        return cls(problem, nodes, classes)
+        for key, group in members.items():
+            times = sorted({starts[o[0]] for o in options[key]})
+            classes.append(RequestClass(group, options[key], times))
+        return cls(problem, nodes, classes, complete)
 
     def start(self, option: Option) -> int:
         return self.nodes[option[0]].first.start
+
+
+def _trips(
+    exams: frozenset[str],
+    slots: Sequence[SlotData],
+    numbers: Sequence[int],
+    max_gap: int,
+    deadline: float | None,
+) -> tuple[list[Option], bool]:
+    """Trips among ``slots`` as node numbers, and whether all were found
+    before ``deadline``."""
+    number_of = {slot.id: n for slot, n in zip(slots, numbers, strict=True)}
+    found = []
+    for count, trip in enumerate(visit_chains(exams, slots, max_gap)):
+        found.append(tuple(number_of[slot.id] for slot in trip))
+        if (
+            deadline is not None
+            and count % _CHECK_EVERY == 0
+            and time.monotonic() > deadline
+        ):
+            return found, False
+    return found, True
+
+
+_CHECK_EVERY: Final = 4096
 
 
 def class_key(
@@ -228,13 +308,80 @@ def components(problem: Problem) -> list[Problem]:
 
 
 @dataclass
+class RequestGroup:
+    """Requests of a class whose targets lie between the same two points.
+
+    They enter the chains at the same points, so they share their arcs:
+    the group's BOOK arc carries as many units as it has requests, its
+    ON_TIME arc as many, and its LATE arcs, one per target (the minutes
+    differ), as many as the requests with that target.
+
+    Attributes
+    ----------
+    requests
+        Members, by rank.
+    book
+        The BOOK arc.
+    on_time
+        The ON_TIME arc, unless no point is before the targets.
+    late
+        Target -> its LATE arc (none when no point is after them).
+    """
+
+    requests: list[Request]
+    book: int
+    on_time: int | None = None
+    late: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def entries(self) -> list[int]:
+        """The ON_TIME and LATE arcs."""
+        on_time = [] if self.on_time is None else [self.on_time]
+        return [*on_time, *self.late.values()]
+
+
+@dataclass
+class ClassArcs:
+    """Where a class's requests enter, travel and leave its chains.
+
+    Attributes
+    ----------
+    on_time, late
+        Point -> its ``A`` node, its ``B`` node (where the chains exist).
+    earlier, later
+        Point ``i`` -> the EARLIER arc leaving ``A_i``, the LATER arc
+        leaving ``B_i``.
+    exits
+        Point -> (EXIT_ON_TIME, EXIT_LATE) arcs into its ``P`` node, for
+        the points both chains reach.
+    feeds
+        Point -> (node its options leave from, minutes they cost).
+    low, first_late, high
+        First point of the on-time chain, first and last of the late one.
+    """
+
+    on_time: dict[int, int] = field(default_factory=dict)
+    late: dict[int, int] = field(default_factory=dict)
+    earlier: dict[int, int] = field(default_factory=dict)
+    later: dict[int, int] = field(default_factory=dict)
+    exits: dict[int, tuple[int, int]] = field(default_factory=dict)
+    feeds: list[tuple[int, int]] = field(default_factory=list)
+    low: int = 0
+    first_late: int = 0
+    high: int = 0
+
+
+@dataclass
 class Network:
     """The flow network of one problem (see the module docstring).
 
     Arcs are stored column-wise; arc ``k`` goes from ``tails[k]`` to
-    ``heads[k]`` with capacity ``caps[k]``. Chains are trimmed: the on-time
-    chain stops at the class's latest target, the late chain starts after
-    its earliest target.
+    ``heads[k]`` with capacity ``caps[k]``. Chains are trimmed to the
+    class's targets: the on-time chain runs from the point of its earliest
+    target to that of its latest, the late chain from the first point
+    after the earliest target to the first after the latest. Options
+    outside leave the chain's end directly (the late ones paying the
+    minutes from it); only points both chains reach have a ``P`` node.
     """
 
     catalog: Catalog
@@ -244,40 +391,51 @@ class Network:
     kinds: list[ArcKind] = field(default_factory=list)
     late: list[int] = field(default_factory=list)
     minutes: list[int] = field(default_factory=list)
-    names: list[str] = field(default_factory=list)
     node_count: int = 2
-    entry_arcs: dict[str, list[int]] = field(default_factory=dict)
-    """Request id -> its ON_TIME and LATE arcs."""
-    book_arcs: dict[str, int] = field(default_factory=dict)
-    """Request id -> its BOOK arc."""
-    exit_arcs: list[list[tuple[int | None, int | None]]] = field(
-        default_factory=list
-    )
-    """Class -> point -> (EXIT_ON_TIME arc, EXIT_LATE arc)."""
-    chain_arcs: list[tuple[list[int | None], list[int | None]]] = field(
-        default_factory=list
-    )
-    """Class -> (EARLIER arc leaving A_i, LATER arc leaving B_i) by i."""
-    option_arcs: list[list[int]] = field(default_factory=list)
-    """Class -> option -> its OPTION arc."""
+    groups: list[list[RequestGroup]] = field(default_factory=list)
+    """Class -> its request groups, by entry point."""
+    group_of: dict[str, RequestGroup] = field(default_factory=dict)
+    """Request id -> its group."""
+    class_arcs: list[ClassArcs] = field(default_factory=list)
+    """Class -> its chains."""
+    option_arcs: list[dict[Option, int]] = field(default_factory=list)
+    """Class -> option in the network -> its OPTION arc."""
     visit_slot_arcs: dict[int, list[int]] = field(default_factory=dict)
     """OPTION arc of a visit -> its VISIT_SLOT arcs."""
     slot_arcs: list[int] = field(default_factory=list)
     """Slot node -> its SLOT arc."""
+    slot_vertices: list[int] = field(default_factory=list)
+    """Slot node -> its vertex."""
 
     @classmethod
-    def build(cls, problem: Problem) -> Network:
-        """Build the network of ``problem`` (one component, ideally)."""
-        network = cls(Catalog.build(problem))
-        nodes = network.catalog.nodes
-        slot_nodes = [network._node() for _ in nodes]
-        for node, vertex in zip(nodes, slot_nodes, strict=True):
+    def build(
+        cls,
+        problem: Problem | Catalog,
+        options: Callable[[int, RequestClass], Iterable[Option]] | None = None,
+    ) -> Network:
+        """Build the network of a problem (one component, ideally).
+
+        ``options(number, klass)`` chooses the options of each class that
+        get an arc (default: all; more can be added with
+        :meth:`add_option`).
+        """
+        catalog = (
+            problem if isinstance(problem, Catalog) else Catalog.build(problem)
+        )
+        network = cls(catalog)
+        for node in catalog.nodes:
+            vertex = network._node()
+            network.slot_vertices.append(vertex)
             network.slot_arcs.append(
-                network._arc(vertex, SINK, node.capacity, ArcKind.SLOT,
-                             name=f"slot[{node.first.id}]")
-            )  # fmt: skip
+                network._arc(vertex, SINK, node.capacity, ArcKind.SLOT)
+            )
         for number, klass in enumerate(network.classes):
-            network._add_class(number, klass, slot_nodes)
+            network._add_class(klass)
+            chosen = (
+                klass.options if options is None else options(number, klass)
+            )
+            for option in chosen:
+                network.add_option(number, option)
         return network
 
     @property
@@ -297,6 +455,10 @@ class Network:
     def arc_count(self) -> int:
         return len(self.tails)
 
+    def name(self, arc: int) -> str:
+        """A short name for solver logs (kind and number, no data)."""
+        return f"{self.kinds[arc].name.lower()}{arc}"
+
     def _node(self) -> int:
         self.node_count += 1
         return self.node_count - 1
@@ -309,7 +471,6 @@ class Network:
         kind: ArcKind,
         late: int = 0,
         minutes: int = 0,
-        name: str = "",
     ) -> int:
         self.tails.append(tail)
         self.heads.append(head)
@@ -317,85 +478,151 @@ class Network:
         self.kinds.append(kind)
         self.late.append(late)
         self.minutes.append(minutes)
-        self.names.append(name)
         return len(self.tails) - 1
 
-    def _add_class(
-        self, number: int, klass: RequestClass, slot_nodes: Sequence[int]
-    ) -> None:
-        size = len(klass.requests)
-        count = len(klass.times)
-        targets = [r.target for r in klass.requests]
-        # A_i exists up to the latest target, B_i from the earliest one.
-        last_on_time = bisect.bisect_right(klass.times, max(targets)) - 1
-        first_late = bisect.bisect_right(klass.times, min(targets))
-        on_time = [self._node() if i <= last_on_time else -1
-                   for i in range(count)]  # fmt: skip
-        late = [self._node() if i >= first_late else -1 for i in range(count)]
-        points = [self._node() for _ in range(count)]
-        exits: list[tuple[int | None, int | None]] = []
-        earlier: list[int | None] = [None] * count
-        later: list[int | None] = [None] * count
-        for i, moment in enumerate(klass.times):
-            label = f"c{number}@{moment}"
-            if 0 < i <= last_on_time:
-                earlier[i] = self._arc(
-                    on_time[i], on_time[i - 1], size, ArcKind.EARLIER,
-                    name=f"earlier[{label}]")  # fmt: skip
-            if i > first_late:
-                later[i - 1] = self._arc(
-                    late[i - 1], late[i], size, ArcKind.LATER,
-                    minutes=moment - klass.times[i - 1],
-                    name=f"later[{label}]")  # fmt: skip
-            exits.append((
-                self._arc(on_time[i], points[i], size, ArcKind.EXIT_ON_TIME,
-                          name=f"exitA[{label}]")
-                if i <= last_on_time else None,
-                self._arc(late[i], points[i], size, ArcKind.EXIT_LATE,
-                          name=f"exitB[{label}]")
-                if i >= first_late else None,
-            ))  # fmt: skip
-        self.exit_arcs.append(exits)
-        self.chain_arcs.append((earlier, later))
+    def add_option(self, number: int, option: Option) -> int:
+        """Give an option of class ``number`` its arc (once); return it."""
+        arcs = self.option_arcs[number]
+        if option in arcs:
+            return arcs[option]
+        klass = self.classes[number]
         nodes = self.catalog.nodes
-        option_arcs = []
-        for option in klass.options:
-            i = bisect.bisect_left(klass.times, nodes[option[0]].first.start)
-            label = f"c{number}:" + "+".join(nodes[n].first.id for n in option)
-            cap = min(size, *(nodes[n].capacity for n in option))
-            if len(option) == 1:
-                option_arcs.append(self._arc(
-                    points[i], slot_nodes[option[0]], cap, ArcKind.OPTION,
-                    name=f"take[{label}]"))  # fmt: skip
-                continue
+        tail, minutes = self.class_arcs[number].feeds[
+            klass.point(nodes[option[0]].first.start)
+        ]
+        cap = min(len(klass.requests), *(nodes[n].capacity for n in option))
+        if len(option) == 1:
+            arc = self._arc(
+                tail, self.slot_vertices[option[0]], cap, ArcKind.OPTION,
+                minutes=minutes,
+            )  # fmt: skip
+        else:
             split = self._node()
-            arc = self._arc(points[i], split, cap, ArcKind.OPTION,
-                            name=f"visit[{label}]")  # fmt: skip
-            option_arcs.append(arc)
+            arc = self._arc(tail, split, cap, ArcKind.OPTION, minutes=minutes)
             self.visit_slot_arcs[arc] = [
-                self._arc(split, slot_nodes[n], cap, ArcKind.VISIT_SLOT,
-                          name=f"visit[{label}]>{nodes[n].first.id}")
+                self._arc(split, self.slot_vertices[n], cap,
+                          ArcKind.VISIT_SLOT)
                 for n in option
             ]  # fmt: skip
-        self.option_arcs.append(option_arcs)
+        arcs[option] = arc
+        return arc
+
+    def _add_class(self, klass: RequestClass) -> None:
+        size = len(klass.requests)
+        times = klass.times
+        count = len(times)
+        targets = [r.target for r in klass.requests]
+        # A_i from the point of the earliest target to that of the latest,
+        # B_i from the first point after the earliest target to the first
+        # after the latest: beyond, every request of the class reaches
+        # every point the same way.
+        low = max(0, bisect.bisect_right(times, min(targets)) - 1)
+        last_on_time = bisect.bisect_right(times, max(targets)) - 1
+        first_late = bisect.bisect_right(times, min(targets))
+        high = min(last_on_time + 1, count - 1)
+        chains = ClassArcs(low=low, first_late=first_late, high=high)
+        for i in range(low, last_on_time + 1):
+            chains.on_time[i] = self._node()
+        for i in range(first_late, high + 1):
+            chains.late[i] = self._node()
+        for i in range(low + 1, last_on_time + 1):
+            chains.earlier[i] = self._arc(
+                chains.on_time[i], chains.on_time[i - 1], size,
+                ArcKind.EARLIER,
+            )  # fmt: skip
+        for i in range(first_late, high):
+            chains.later[i] = self._arc(
+                chains.late[i], chains.late[i + 1], size, ArcKind.LATER,
+                minutes=times[i + 1] - times[i],
+            )  # fmt: skip
+        for i in range(count):
+            if first_late <= i <= last_on_time:
+                point = self._node()
+                chains.exits[i] = (
+                    self._arc(chains.on_time[i], point, size,
+                              ArcKind.EXIT_ON_TIME),
+                    self._arc(chains.late[i], point, size, ArcKind.EXIT_LATE),
+                )  # fmt: skip
+                chains.feeds.append((point, 0))
+            elif i <= last_on_time:
+                chains.feeds.append((chains.on_time[max(i, low)], 0))
+            else:
+                end = min(i, high)
+                chains.feeds.append((chains.late[end], times[i] - times[end]))
+        self.class_arcs.append(chains)
+        self.option_arcs.append({})
+        members: dict[int | None, list[Request]] = {}
         for request in klass.requests:
-            vertex = self._node()
-            self.book_arcs[request.id] = self._arc(
-                SOURCE, vertex, 1, ArcKind.BOOK, name=f"book[{request.id}]"
+            members.setdefault(klass.late_point(request), []).append(request)
+        groups = []
+        for j, requests in members.items():
+            group = RequestGroup(
+                requests,
+                self._arc(SOURCE, self._node(), len(requests), ArcKind.BOOK),
             )
-            entries = []
-            first = klass.on_time_point(request)
+            vertex = self.heads[group.book]
+            first = klass.on_time_point(requests[0])
             if first is not None:
-                entries.append(self._arc(
-                    vertex, on_time[first], 1, ArcKind.ON_TIME,
-                    name=f"on_time[{request.id}]"))  # fmt: skip
-            j = klass.late_point(request)
+                group.on_time = self._arc(
+                    vertex, chains.on_time[first], len(requests),
+                    ArcKind.ON_TIME,
+                )  # fmt: skip
             if j is not None:
-                entries.append(self._arc(
-                    vertex, late[j], 1, ArcKind.LATE, late=1,
-                    minutes=klass.times[j] - request.target,
-                    name=f"late[{request.id}]"))  # fmt: skip
-            self.entry_arcs[request.id] = entries
+                counts = Counter(r.target for r in requests)
+                for target in sorted(counts):
+                    group.late[target] = self._arc(
+                        vertex, chains.late[j], counts[target],
+                        ArcKind.LATE, late=1, minutes=times[j] - target,
+                    )  # fmt: skip
+            groups.append(group)
+            for request in requests:
+                self.group_of[request.id] = group
+        self.groups.append(groups)
+
+    def route(
+        self, number: int, request: Request, point: int, late: bool
+    ) -> list[int]:
+        """Arcs a unit of ``request`` takes from the source to the node
+        that feeds the options at ``point`` (on time or late)."""
+        klass = self.classes[number]
+        chains = self.class_arcs[number]
+        group = self.group_of[request.id]
+        route = [group.book]
+        if late:
+            j = _index(klass.late_point(request))
+            route.append(group.late[request.target])
+            end = min(point, chains.high)
+            route += [chains.later[i] for i in range(j, end)]
+        else:
+            j = _index(klass.on_time_point(request))
+            route.append(_index(group.on_time))
+            end = max(point, chains.low)
+            route += [chains.earlier[i] for i in range(j, end, -1)]
+        if point in chains.exits:
+            route.append(chains.exits[point][late])
+        return route
+
+    def leaving(
+        self, number: int, flows: Sequence[int]
+    ) -> list[tuple[int, int]]:
+        """Point -> units leaving the (on-time, late) chain there."""
+        klass = self.classes[number]
+        chains = self.class_arcs[number]
+        total = [0] * len(klass.times)
+        nodes = self.catalog.nodes
+        for option, arc in self.option_arcs[number].items():
+            if flows[arc]:
+                total[klass.point(nodes[option[0]].first.start)] += flows[arc]
+        units = []
+        for i, moment in enumerate(total):
+            if i in chains.exits:
+                on_time, late = chains.exits[i]
+                units.append((flows[on_time], flows[late]))
+            elif i >= chains.first_late:
+                units.append((0, moment))
+            else:
+                units.append((moment, 0))
+        return units
 
     def lateness_weight(self) -> int:
         """A weight for one late booking that outweighs any total of
@@ -406,3 +633,9 @@ class Network:
                 last = klass.times[-1]
                 total += sum(max(0, last - r.target) for r in klass.requests)
         return total + 1
+
+
+def _index(point: int | None) -> int:
+    if point is None:
+        raise RuntimeError("flow enters a chain where it has no point")
+    return point
