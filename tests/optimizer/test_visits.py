@@ -83,7 +83,7 @@ def test_sharing_and_verify_accept_exactly_the_legal_trips(
     problem = Problem.build([request], slots, gap)
     for size in range(1, 4):
         for chain in itertools.permutations(slots, size):
-            shares = visit_exams(request.exams, chain)
+            shares = visit_exams(request.exams, [s.exams for s in chain])
             is_legal = legal(request, chain, gap)
             if is_legal:
                 assert shares is not None
@@ -134,7 +134,9 @@ def test_a_slot_may_do_only_part_of_what_it_takes(
     wanted = problem_builder.request("MAMMO+ECHO_SEIN+ECHO_THYRO")
     problem = problem_builder.problem(max_gap=90)
     assert visit_options(wanted, problem.slots, 90) == [(both, breast, mammo)]
-    assert visit_exams(wanted.exams, (both, breast, mammo)) == (
+    assert visit_exams(
+        wanted.exams, [both.exams, breast.exams, mammo.exams]
+    ) == (
         frozenset({"ECHO_THYRO"}),
         frozenset({"ECHO_SEIN"}),
         frozenset({"MAMMO"}),

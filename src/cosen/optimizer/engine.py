@@ -6,15 +6,15 @@
 2. A family without multi-slot visits is a plain network: the min-cost
    flow solves it exactly.
 3. A family with visits starts from first come, first served and tightens
-   a bound and a solution, cheapest first, until they meet or time is up:
+   a solution and a bound, cheapest first, until they meet or time is up:
 
-   a. two flows that sandwich its optimum (relaxed and restricted, see
-      ``flow.py``);
+   a. the restricted flow (no visits, see ``flow.py``): a solution;
    b. the booking LP (``lp.py``): a bound on tier 1, whose visits, forced
-      into a flow, give a solution; with tier 1 proven, the relaxed flow
-      that books exactly that many bounds tiers 2 and 3;
+      into a flow, give a solution;
    c. the lexicographic LP: an integral optimum is proven, a fractional
-      one is rounded (its visits) and repaired by a flow;
+      one is rounded (its visits) and repaired by a flow. When tier 1 is
+      proven but the LP cannot finish in time, the relaxed flow that books
+      exactly the optimum of tier 1 bounds tiers 2 and 3 instead;
    d. CP-SAT (``model.py``) from the best solution and bound known, when
       the part is small enough to give it every option.
 
@@ -25,10 +25,11 @@
    by local moves that keep tiers 1 to 3 (``polish.py``).
 5. The bookings are checked against every rule, their tiers recomputed.
 
-Every step runs within the time limit: the LPs and CP-SAT stop at the
-deadline; a flow, which cannot be interrupted, is only started when its
-size says it ends in time. The answer is the best solution found, with
-the tightest bound proven.
+Every step runs within the time limit: enumeration, the LPs, CP-SAT and
+polish stop at the deadline; a flow, which cannot be interrupted, and the
+building of the lexicographic LP only start when their size says they end
+in time. The answer is the best solution found (never worse than first
+come, first served), with the tightest bound proven.
 """
 
 from __future__ import annotations
@@ -71,12 +72,14 @@ from cosen.optimizer.result import (
 
 __all__ = ["SolverSettings", "fcfs_solution", "solve"]
 
-# A part with more options than this gets a working set of columns.
+# A part with more options than this gets a working set of columns, and
+# no CP-SAT (which needs every option to prove anything).
 _ALL_OPTIONS: Final = 25_000
-# CP-SAT is given a part only up to this many options (all of them).
-_CP_SAT_OPTIONS: Final = 25_000
-# Seconds a min-cost flow takes per arc, generously (2 cores, shared).
+# Seconds a min-cost flow takes per arc that can carry flow, generously
+# (measured up to 3.7e-5 on 2 shared cores at N = 20,000).
 _FLOW_SECONDS_PER_ARC: Final = 4e-5
+# Seconds it takes to build the lexicographic LP, per network arc.
+_BUILD_SECONDS_PER_ARC: Final = 3e-5
 
 
 @dataclass(frozen=True)
@@ -203,22 +206,33 @@ class _Search:
             self.method, closed,
         )  # fmt: skip
 
-    def flow_seconds(self, network: Network) -> float:
-        """A generous estimate of a flow's duration on ``network``."""
-        return network.arc_count * _FLOW_SECONDS_PER_ARC
-
-    def fits(self, network: Network) -> bool:
+    def fits(self, network: Network, mode: FlowMode) -> bool:
         """Whether a flow on ``network`` surely ends before the deadline."""
-        return time.monotonic() + self.flow_seconds(network) < self.deadline
+        return time.monotonic() + _flow_seconds(network, mode) < self.deadline
 
     def left(self) -> bool:
         return time.monotonic() < self.deadline
 
 
+def _flow_seconds(network: Network, mode: FlowMode) -> float:
+    """A generous estimate of a flow's duration on ``network``."""
+    visits = network.visit_slot_arcs
+    idle = (
+        sum(1 + len(arcs) for arcs in visits.values())
+        if mode is FlowMode.RESTRICTED
+        else sum(len(arcs) - 1 for arcs in visits.values())
+    )
+    return (network.arc_count - idle) * _FLOW_SECONDS_PER_ARC
+
+
 def _trivial_bound(catalog: Catalog) -> Tiers:
     """Every request that has an option booked, on time (or every slot
     used, if fewer)."""
-    reachable = sum(len(k.requests) for k in catalog.classes if k.options)
+    reachable = sum(
+        len(k.requests)
+        for k in catalog.classes
+        if k.options or not catalog.complete
+    )
     slots = sum(node.capacity for node in catalog.nodes)
     return Tiers(min(reachable, slots), 0, 0)
 
@@ -233,7 +247,7 @@ def _solve_part(
         catalog, None if everything or not visits else _working_set
     )
     if not visits:
-        if search.fits(network):
+        if search.fits(network, FlowMode.EXACT):
             flows = solve_flow(network)
             search.offer(bookings_from_flows(network, flows), "flow")
             search.tighten(flow_tiers(network, flows))
@@ -242,11 +256,7 @@ def _solve_part(
         step(search, network, None if everything else OptionPool(network))
         if search.closed or not search.left():
             return search.part()
-    if (
-        search.catalog.complete
-        and _option_count(catalog) <= _CP_SAT_OPTIONS
-        and search.left()
-    ):
+    if everything and search.catalog.complete and search.left():
         _cp_sat(search, network, settings)
     return search.part()
 
@@ -264,7 +274,7 @@ def _working_set(number: int, klass: RequestClass) -> Iterable[Option]:
 
 def _flows(search: _Search, network: Network, pool: OptionPool | None) -> None:
     """The restricted flow: a solution without visits."""
-    if search.fits(network):
+    if search.fits(network, FlowMode.RESTRICTED):
         restricted = solve_flow(network, FlowMode.RESTRICTED)
         search.offer(bookings_from_flows(network, restricted), "flow")
 
@@ -284,7 +294,7 @@ def _booking(
 def _repair(
     search: _Search, network: Network, values: dict[int, float]
 ) -> None:
-    if search.fits(network):
+    if search.fits(network, FlowMode.RESTRICTED):
         flows = solve_flow(
             network, FlowMode.RESTRICTED, rounded_visits(network, values)
         )
@@ -295,27 +305,31 @@ def _lexicographic(
     search: _Search, network: Network, pool: OptionPool | None
 ) -> None:
     """The lexicographic LP, leaving time for the relaxed flow that books
-    exactly the proven optimum of tier 1 (a bound on tiers 2 and 3)."""
+    exactly the proven optimum of tier 1 (a bound on tiers 2 and 3).
+
+    Building the LP cannot be interrupted: it starts only if it leaves the
+    LP some time to solve.
+    """
     relaxed = search.tiers.booked == search.bound.booked
-    form = Formulation(network, every_capacity=pool is not None)
-    lp = solve_lp(
-        form,
-        search.bound,
-        search.deadline - (search.flow_seconds(network) if relaxed else 0.0),
-        pool,
-    )
-    search.tighten(lp.bound)
-    if lp.flows is not None:
-        search.offer(bookings_from_flows(network, lp.flows), "lp")
-    elif lp.values is not None:
-        _repair(search, network, lp.values)
+    reserve = _flow_seconds(network, FlowMode.RELAXED) if relaxed else 0.0
+    building = network.arc_count * _BUILD_SECONDS_PER_ARC
+    solved = 0
+    if time.monotonic() + reserve + 2 * building < search.deadline:
+        form = Formulation(network, every_capacity=pool is not None)
+        lp = solve_lp(form, search.bound, search.deadline - reserve, pool)
+        search.tighten(lp.bound)
+        solved = lp.solved
+        if lp.flows is not None:
+            search.offer(bookings_from_flows(network, lp.flows), "lp")
+        elif lp.values is not None:
+            _repair(search, network, lp.values)
     # The LP is the tighter relaxation: the flow can only help with the
     # stages it did not finish.
     if (
         relaxed
-        and lp.solved < len(form.tiers)
+        and solved < 3
         and not search.closed
-        and search.fits(network)
+        and search.fits(network, FlowMode.RELAXED)
     ):
         flows = solve_flow(
             network, FlowMode.RELAXED, units=search.bound.booked
@@ -327,9 +341,6 @@ def _cp_sat(
     search: _Search, network: Network, settings: SolverSettings
 ) -> None:
     """CP-SAT over every option, from the best solution and bound."""
-    for number, klass in enumerate(network.classes):
-        for option in klass.options:
-            network.add_option(number, option)
     start = flows_from_bookings(network, search.bookings)
     result = CpSatModel(Formulation(network)).solve(
         max(0.01, search.deadline - time.monotonic()),

@@ -13,7 +13,7 @@ each, in this order:
    one-trip rule, which a plain flow cannot express).
 
 Book, visit-slot and slot arcs need no column: their flow is the sum of the
-request's entries, the visit's option, and the node's options.
+group's entries, the visit's option, and the node's options.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Why a network and not one variable per (request, slot) pair: compatible
 pairs grow like the square of the instance (0.15 N² measured), which CP-SAT
-cannot hold at N = 5000. Three aggregations keep the network small:
+cannot hold at N = 5000. Four aggregations keep the network small:
 
 - *slot nodes*: identical slots (same centre, times, exams and flags) form
   one node whose capacity is their number;
@@ -10,7 +10,8 @@ cannot hold at N = 5000. Three aggregations keep the network small:
   accessibility need, same child status over the horizon, same earliest
   start, same declined slots) share their compatible *options* (a slot
   node, or the slot nodes of a multi-slot one-trip visit), sorted by start
-  time; each distinct start time is a *point*;
+  time; each distinct start time is a *point*. Classes asking for the same
+  exams share one enumeration of visits (:class:`Catalog`);
 - *chains*: each class has two chains over its points.
 
   - The on-time chain ``A``: a request enters at the last point not after
@@ -20,9 +21,16 @@ cannot hold at N = 5000. Three aggregations keep the network small:
     target at the cost of one late booking plus the minutes between target
     and that point, then flows forward paying each minute.
 
-  Both chains leave at each point into a node ``P`` that feeds the options
-  starting then: a slot node, or a *split* node for a visit, whose one unit
-  of inflow occupies one slot of every node of the visit.
+  A chain only spans the class's targets: before the earliest target every
+  request reaches every point on time, after the latest every request is
+  late at every point, so the options there leave the chain's end directly
+  (a late one paying the minutes from that end). Where both chains reach a
+  point they leave into a node ``P`` that feeds the options starting then:
+  a slot node, or a *split* node for a visit, whose one unit of inflow
+  occupies one slot of every node of the visit;
+- *request groups*: the requests of a class whose targets lie between the
+  same two points enter the chains at the same points, through shared arcs
+  (:class:`RequestGroup`).
 
 Without split nodes this is a plain min-cost flow problem; with them, a
 network with side constraints (``formulation.py``). Any integral flow
@@ -30,6 +38,9 @@ decomposes into bookings whose lateness costs exactly what the flow costs,
 so the network is exact. Arcs carry two costs, kept apart for the
 lexicographic objective: ``late`` (1 on a request's entry into a late chain)
 and ``minutes`` (lateness).
+
+A network need not hold every option of its catalogue: the solvers that
+generate columns add the options they price (:meth:`Network.add_option`).
 """
 
 from __future__ import annotations
@@ -614,14 +625,14 @@ class Network:
             if flows[arc]:
                 total[klass.point(nodes[option[0]].first.start)] += flows[arc]
         units = []
-        for i, moment in enumerate(total):
+        for i, count in enumerate(total):
             if i in chains.exits:
                 on_time, late = chains.exits[i]
                 units.append((flows[on_time], flows[late]))
             elif i >= chains.first_late:
-                units.append((0, moment))
+                units.append((0, count))
             else:
-                units.append((moment, 0))
+                units.append((count, 0))
         return units
 
     def lateness_weight(self) -> int:

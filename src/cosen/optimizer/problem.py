@@ -11,10 +11,10 @@ time, arrival) into each request's :attr:`Request.earliest`.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Final
+from typing import Final, TypeVar
 
 __all__ = [
     "DEFAULT_MAX_GAP",
@@ -31,6 +31,8 @@ __all__ = [
     "visit_exams",
     "visit_options",
 ]
+
+ExamCode = TypeVar("ExamCode", bound=str)
 
 DEFAULT_MAX_GAP: Final = 90
 """Minutes allowed between the end of a visit's slot and the next one."""
@@ -322,20 +324,22 @@ def visit_chains(
 
 
 def visit_exams(
-    exams: frozenset[str], visit: Sequence[SlotData]
-) -> tuple[frozenset[str], ...] | None:
-    """Which of ``exams`` each slot of ``visit`` does, or ``None`` if no
-    sharing has every slot do at least one exam it takes and the visit
-    do them all.
+    exams: Collection[ExamCode], slots: Sequence[Collection[ExamCode]]
+) -> tuple[frozenset[ExamCode], ...] | None:
+    """Which of ``exams`` each slot of a visit does, given the exams each
+    slot takes, or ``None`` if no sharing has every slot do at least one
+    exam it takes and the visit do them all.
 
     Deterministic: each slot in turn does as many of the exams left as it
     can while the later slots can still each do one and finish the visit
     (ties: the alphabetically first exams). When every slot can do all
-    the exams left that it takes, that is the sharing.
+    the exams left that it takes, that is the sharing. The booking lists
+    print it, and :func:`~cosen.optimizer.result.verify` checks that it
+    exists.
     """
-    order = tuple(sorted(exams))
-    masks = [_mask(slot.exams, order) for slot in visit]
-    shares: list[frozenset[str]] = []
+    order = tuple(sorted(frozenset(exams)))
+    masks = [_mask(taken, order) for taken in slots]
+    shares: list[frozenset[ExamCode]] = []
     left = (1 << len(order)) - 1
     for position, mask in enumerate(masks):
         part = next(
@@ -352,10 +356,10 @@ def visit_exams(
             frozenset(e for i, e in enumerate(order) if part >> i & 1)
         )
         left &= ~part
-    return tuple(shares) if visit and not left else None
+    return tuple(shares) if slots and not left else None
 
 
-def _mask(exams: frozenset[str], order: tuple[str, ...]) -> int:
+def _mask(exams: Collection[str], order: Sequence[str]) -> int:
     """The exams of ``order`` found in ``exams``, as bits."""
     return sum(1 << i for i, exam in enumerate(order) if exam in exams)
 

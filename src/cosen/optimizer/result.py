@@ -141,7 +141,7 @@ def verify(problem: Problem, bookings: Mapping[str, Booking]) -> None:
                     <= previous.end + problem.max_gap
                 ):
                     raise InvalidSolution(f"{request_id}: not one trip")
-        if visit_exams(request.exams, visit) is None:
+        if visit_exams(request.exams, [slot.exams for slot in visit]) is None:
             raise InvalidSolution(
                 f"{request_id}: no slot-by-slot sharing does every exam"
             )
@@ -165,7 +165,8 @@ class Solution:
     seconds
         Wall time spent solving.
     methods
-        How each component was solved (``flow``, ``cp-sat``, ``greedy``).
+        How each component's answer was found (``flow``, ``lp``,
+        ``cp-sat``, ``greedy``).
     """
 
     status: Status
