@@ -99,8 +99,8 @@ def test_pricing_reaches_the_lp_over_every_option(seed: int) -> None:
         full = Network.build(part)
         working = Network.build(full.catalog, _working_set)
         assert (
-            solve_booking_lp(working, OptionPool(working), deadline).booked
-            == solve_booking_lp(full, OptionPool(full), deadline).booked
+            solve_booking_lp(working, deadline, OptionPool(working)).booked
+            == solve_booking_lp(full, deadline).booked
         )
         generated = solve_lp(
             Formulation(working, every_capacity=True), Tiers(), deadline,

@@ -78,8 +78,9 @@ _ALL_OPTIONS: Final = 25_000
 # Seconds a min-cost flow takes per arc that can carry flow, generously
 # (measured up to 3.7e-5 on 2 shared cores at N = 20,000).
 _FLOW_SECONDS_PER_ARC: Final = 4e-5
-# Seconds it takes to build the lexicographic LP, per network arc.
-_BUILD_SECONDS_PER_ARC: Final = 3e-5
+# Seconds it takes to build an LP or CP-SAT model, per network arc,
+# generously (measured 5e-6 to 1.2e-5).
+_BUILD_SECONDS_PER_ARC: Final = 2e-5
 
 
 @dataclass(frozen=True)
@@ -128,7 +129,7 @@ def solve(
     started = time.monotonic()
     deadline = started + settings.time_limit
     catalogs = [
-        Catalog.build(part, deadline)
+        Catalog.build(part)
         for part in components(problem)
         if part.requests and part.slots
     ]
@@ -182,7 +183,7 @@ class _Search:
 
     @property
     def closed(self) -> bool:
-        return self.catalog.complete and self.tiers == self.bound
+        return self.tiers == self.bound
 
     def offer(self, bookings: Mapping[str, Booking], method: str) -> None:
         """Keep ``bookings`` if better than the best so far."""
@@ -194,8 +195,6 @@ class _Search:
 
     def tighten(self, bound: Tiers) -> None:
         """Keep the tighter of two valid lexicographic bounds."""
-        if not self.catalog.complete:
-            return
         if bound.key() > self.bound.key():
             self.bound = bound
 
@@ -206,9 +205,13 @@ class _Search:
             self.method, closed,
         )  # fmt: skip
 
+    def affords(self, seconds: float) -> bool:
+        """Whether ``seconds`` of work end before the deadline."""
+        return time.monotonic() + seconds < self.deadline
+
     def fits(self, network: Network, mode: FlowMode) -> bool:
         """Whether a flow on ``network`` surely ends before the deadline."""
-        return time.monotonic() + _flow_seconds(network, mode) < self.deadline
+        return self.affords(_flow_seconds(network, mode))
 
     def left(self) -> bool:
         return time.monotonic() < self.deadline
@@ -225,14 +228,22 @@ def _flow_seconds(network: Network, mode: FlowMode) -> float:
     return (network.arc_count - idle) * _FLOW_SECONDS_PER_ARC
 
 
+def _building(network: Network, options_only: bool = False) -> float:
+    """A generous estimate of the time to build an LP or CP-SAT model of
+    ``network`` (which cannot be interrupted), or the booking LP, which
+    only has the options."""
+    arcs = (
+        sum(map(len, network.option_arcs))
+        if options_only
+        else network.arc_count
+    )
+    return arcs * _BUILD_SECONDS_PER_ARC
+
+
 def _trivial_bound(catalog: Catalog) -> Tiers:
     """Every request that has an option booked, on time (or every slot
     used, if fewer)."""
-    reachable = sum(
-        len(k.requests)
-        for k in catalog.classes
-        if k.options or not catalog.complete
-    )
+    reachable = sum(len(k.requests) for k in catalog.classes if k.options)
     slots = sum(node.capacity for node in catalog.nodes)
     return Tiers(min(reachable, slots), 0, 0)
 
@@ -252,11 +263,12 @@ def _solve_part(
             search.offer(bookings_from_flows(network, flows), "flow")
             search.tighten(flow_tiers(network, flows))
         return search.part()
+    pool = None if everything else OptionPool(network)
     for step in (_flows, _booking, _lexicographic):
-        step(search, network, None if everything else OptionPool(network))
+        step(search, network, pool)
         if search.closed or not search.left():
             return search.part()
-    if everything and search.catalog.complete and search.left():
+    if everything and search.affords(_building(network)):
         _cp_sat(search, network, settings)
     return search.part()
 
@@ -283,9 +295,9 @@ def _booking(
     search: _Search, network: Network, pool: OptionPool | None
 ) -> None:
     """Tier 1 bound from the booking LP, its visits repaired by a flow."""
-    lp = solve_booking_lp(
-        network, pool or OptionPool(network), search.deadline
-    )
+    if not search.affords(_building(network, options_only=True)):
+        return
+    lp = solve_booking_lp(network, search.deadline, pool)
     if lp.booked is not None:
         search.tighten(search.bound.tightened(0, lp.booked))
         _repair(search, network, lp.values)
@@ -307,14 +319,13 @@ def _lexicographic(
     """The lexicographic LP, leaving time for the relaxed flow that books
     exactly the proven optimum of tier 1 (a bound on tiers 2 and 3).
 
-    Building the LP cannot be interrupted: it starts only if it leaves the
-    LP some time to solve.
+    Building the LP cannot be interrupted: it only starts if it ends in
+    time.
     """
     relaxed = search.tiers.booked == search.bound.booked
     reserve = _flow_seconds(network, FlowMode.RELAXED) if relaxed else 0.0
-    building = network.arc_count * _BUILD_SECONDS_PER_ARC
     solved = 0
-    if time.monotonic() + reserve + 2 * building < search.deadline:
+    if search.affords(reserve + _building(network)):
         form = Formulation(network, every_capacity=pool is not None)
         lp = solve_lp(form, search.bound, search.deadline - reserve, pool)
         search.tighten(lp.bound)
@@ -324,12 +335,13 @@ def _lexicographic(
         elif lp.values is not None:
             _repair(search, network, lp.values)
     # The LP is the tighter relaxation: the flow can only help with the
-    # stages it did not finish.
+    # stages it did not finish. Its time was kept (the estimate is twice
+    # the measured duration, so half of it is enough if the LP overran).
     if (
         relaxed
         and solved < 3
         and not search.closed
-        and search.fits(network, FlowMode.RELAXED)
+        and search.affords(reserve / 2)
     ):
         flows = solve_flow(
             network, FlowMode.RELAXED, units=search.bound.booked

@@ -8,10 +8,14 @@ When some options are multi-slot visits the network is no longer a plain
 flow network, and the flow gives two bounds that sandwich the optimum:
 
 - *relaxed*: a visit occupies only its first slot. Every true solution is
-  feasible here, so its tiers are at least as good as the optimum's.
-- *restricted*: visits are not offered. Its solution is a true solution.
+  feasible here, so its tiers are at least as good as the optimum's; so are
+  those of the relaxed flow that books exactly the optimum of tier 1, among
+  the solutions that book that many (a bound on tiers 2 and 3).
+- *restricted*: visits are not offered, or only those forced in (rounded
+  from an LP). Its solution is a true solution.
 
-When both have equal tiers, the restricted solution is proven optimal.
+A relaxed flow is a relaxation even if the network holds only one visit
+per class and first slot (the others occupy the same first slot).
 """
 
 from __future__ import annotations
@@ -57,9 +61,10 @@ def solve_flow(
         With :attr:`FlowMode.RESTRICTED`, visits to book anyway: units on
         visit option arcs (e.g. rounded from the LP). Their slots are taken
         out of the slot nodes and an arc from their point to the sink,
-        worth more than any other choice the flow makes there, carries
-        them (as many as the chains can bring there: the flow stays a valid
-        solution either way).
+        paid four times a late booking and a request's lateness, carries
+        them (as many as the chains bring there: the flow stays a valid
+        solution either way). A weight that no rerouting could ever
+        outweigh would overflow the solver's costs at N = 20,000.
     units
         Book exactly this many requests (at most the maximum flow) at
         least cost, instead of as many as possible: with
@@ -97,8 +102,6 @@ def solve_flow(
         for arc, count in visits.items():
             for used in network.visit_slot_arcs[arc]:
                 caps[slot_arc[network.heads[used]]] -= count
-        # One forced unit left unused could at best save one late booking
-        # and a request's lateness, on each of a few requests rerouted.
         bonus = 4 * (weight + max(network.minutes, default=0) + 1)
         tails = np.append(tails, [network.tails[a] for a in forced])
         heads = np.append(heads, [SINK] * len(forced))

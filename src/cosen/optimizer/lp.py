@@ -101,9 +101,6 @@ class OptionPool:
         """Which options have an arc in these (class -> option -> arc)."""
         return np.array([o in arcs[c] for c, o in self.keys], dtype=bool)
 
-    def __len__(self) -> int:
-        return len(self.keys)
-
     def price(
         self,
         base: np.ndarray,
@@ -145,9 +142,14 @@ class BookingLp:
 
 
 def solve_booking_lp(
-    network: Network, pool: OptionPool, deadline: float
+    network: Network, deadline: float, pool: OptionPool | None = None
 ) -> BookingLp:
-    """Maximise bookings, slot capacities and class sizes only."""
+    """Maximise bookings, slot capacities and class sizes only.
+
+    With a ``pool``, options of the catalogue missing from the network are
+    added while they improve the LP; without, the LP and its bound are over
+    the network's options only.
+    """
     catalog = network.catalog
     class_count = len(catalog.classes)
     bounds = [(0, len(k.requests)) for k in catalog.classes] + [
@@ -162,10 +164,12 @@ def solve_booking_lp(
     caps = network.caps
     solver = _load(bounds, [caps[a] for a in columns], entries, True)
     constraints = solver.constraints()
-    in_lp = pool.among(network.option_arcs)
+    in_lp = None if pool is None else pool.among(network.option_arcs)
     while True:
         if not _solve(solver, deadline):
             return BookingLp(None, {})
+        if pool is None or in_lp is None:
+            break
         duals = np.array([c.dual_value() for c in constraints])
         base = 1.0 - duals[pool.classes]
         added = pool.price(base, duals[class_count:], in_lp, True)

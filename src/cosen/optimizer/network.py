@@ -47,7 +47,6 @@ from __future__ import annotations
 
 import bisect
 import enum
-import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -156,21 +155,18 @@ class Catalog:
         Slot nodes, by start.
     classes
         Request classes with their options.
-    complete
-        False when the deadline cut the enumeration of visits short: the
-        options listed are all valid, but some are missing, so no bound
-        computed from them holds.
     """
 
     problem: Problem
     nodes: list[SlotNode]
     classes: list[RequestClass]
-    complete: bool = True
 
     @classmethod
-    def build(cls, problem: Problem, deadline: float | None = None) -> Catalog:
-        """Catalogue ``problem``; stop enumerating visits at ``deadline``
-        (``time.monotonic()`` seconds), leaving the catalogue incomplete.
+    def build(cls, problem: Problem) -> Catalog:
+        """Catalogue ``problem``: every option of every class.
+
+        Never cut short, even by a time limit: first come, first served,
+        the floor of every answer, needs every option.
         """
         declined = frozenset().union(*(r.forbidden for r in problem.requests))
         groups: dict[tuple[object, ...], list[SlotData]] = {}
@@ -199,35 +195,38 @@ class Catalog:
         # the same exams share one enumeration of trips over the union of
         # theirs, each keeping the trips within its own.
         usable = {
-            key: frozenset(
-                number
-                for number, slot in enumerate(firsts)
+            key: [
+                n
+                for n, slot in enumerate(firsts)
                 if compatible(group[0], slot)
-            )
+            ]
             for key, group in members.items()
         }
         by_exams: dict[frozenset[str], list[tuple[object, ...]]] = {}
         for key, group in members.items():
             by_exams.setdefault(group[0].exams, []).append(key)
         options: dict[tuple[object, ...], list[Option]] = {}
-        complete = True
         for exams, keys in by_exams.items():
-            union = sorted(frozenset().union(*(usable[k] for k in keys)))
-            found, finished = _trips(
-                exams, [firsts[n] for n in union], union, problem.max_gap,
-                deadline,
-            )  # fmt: skip
-            complete = complete and finished
+            union = (
+                usable[keys[0]]
+                if len(keys) == 1
+                else sorted(set().union(*(usable[k] for k in keys)))
+            )
+            found = _trips(
+                exams, [firsts[n] for n in union], union, problem.max_gap
+            )
+            found.sort()
             for key in keys:
-                mine = usable[key]
-                options[key] = sorted(
-                    o for o in found if all(n in mine for n in o)
-                )
+                if len(keys) == 1:
+                    options[key] = found
+                    continue
+                mine = frozenset(usable[key])
+                options[key] = [o for o in found if all(n in mine for n in o)]
         classes = []
         for key, group in members.items():
             times = sorted({starts[o[0]] for o in options[key]})
             classes.append(RequestClass(group, options[key], times))
-        return cls(problem, nodes, classes, complete)
+        return cls(problem, nodes, classes)
 
     def start(self, option: Option) -> int:
         return self.nodes[option[0]].first.start
@@ -238,24 +237,13 @@ def _trips(
     slots: Sequence[SlotData],
     numbers: Sequence[int],
     max_gap: int,
-    deadline: float | None,
-) -> tuple[list[Option], bool]:
-    """Trips among ``slots`` as node numbers, and whether all were found
-    before ``deadline``."""
-    number_of = {slot.id: n for slot, n in zip(slots, numbers, strict=True)}
-    found = []
-    for count, trip in enumerate(visit_chains(exams, slots, max_gap)):
-        found.append(tuple(number_of[slot.id] for slot in trip))
-        if (
-            deadline is not None
-            and count % _CHECK_EVERY == 0
-            and time.monotonic() > deadline
-        ):
-            return found, False
-    return found, True
-
-
-_CHECK_EVERY: Final = 4096
+) -> list[Option]:
+    """Trips among ``slots`` for ``exams``, as node numbers."""
+    number_of = {id(slot): n for slot, n in zip(slots, numbers, strict=True)}
+    return [
+        tuple(number_of[id(slot)] for slot in trip)
+        for trip in visit_chains(exams, slots, max_gap)
+    ]
 
 
 def class_key(
