@@ -49,7 +49,7 @@ import bisect
 import enum
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Final
 
 from cosen.optimizer.problem import (
@@ -252,7 +252,12 @@ def class_key(
     """What decides a request's compatible options among these slots.
 
     Times are rounded up to the next slot start, so requests whose earliest
-    start or 18th birthday fall between the same two slots share a class.
+    start or 18th birthday fall between the same two slots share a class;
+    declined slots count only if they are among these. Every other field a
+    rule might read is taken as it is, so a field added to
+    :class:`~cosen.optimizer.problem.Request` for a new rule of
+    :data:`~cosen.optimizer.problem.SLOT_RULES` splits the classes without
+    a change here.
     """
     earliest = bisect.bisect_left(starts, request.earliest)
     child: int | None = None
@@ -261,12 +266,21 @@ def class_key(
         if child == 0:
             child = None  # adult on every slot's day
     return (
-        request.exams,
-        request.accessible,
         earliest,
         child,
         request.forbidden & slot_ids,
+        *(
+            getattr(request, name)
+            for name in _REQUEST_FIELDS
+            if name not in _KEYED and name not in _NO_RULE_READS
+        ),
     )
+
+
+_REQUEST_FIELDS: Final = tuple(f.name for f in fields(Request))
+_KEYED: Final = frozenset({"earliest", "child_until", "forbidden"})
+# What no booking rule reads: the objective's and the tie-breaks' fields.
+_NO_RULE_READS: Final = frozenset({"id", "target", "preferred", "rank"})
 
 
 def components(problem: Problem) -> list[Problem]:
