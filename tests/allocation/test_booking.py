@@ -363,3 +363,25 @@ def test_a_withdrawn_slot_is_never_offered() -> None:
     assert details(result)["D2"] == (
         "les seuls créneaux possibles ont été retirés par les centres"
     )
+
+
+def test_a_three_exam_trip_shares_the_exams_out() -> None:
+    """The issue's chain: 09:00 (breast or thyroid ultrasound), 09:15
+    (breast ultrasound), 11:00 (mammography). One trip exists: thyroid at
+    9:00, breast at 9:15, mammography at 11:00; it is booked, and the
+    centre list and notices say which exam each slot does."""
+    from cosen.io.notices import visit_exams
+
+    result = run(
+        [referral_row(exams="MAMMO+ECHO_SEIN+ECHO_THYRO")],
+        [slot_row(slot_id="A", start="30/11/2026 09:00",
+                  exams="ECHO_SEIN,ECHO_THYRO"),
+         slot_row(slot_id="B", start="30/11/2026 09:15", exams="ECHO_SEIN"),
+         slot_row(slot_id="C", start="30/11/2026 11:00", exams="MAMMO")],
+    )  # fmt: skip
+    assert booked(result) == {"D1": ["A", "B", "C"]}
+    (visit,) = result.booked
+    assert [(s.slot_id, [e.value for e in exams])
+            for s, exams in visit_exams(visit)] == [
+        ("A", ["ECHO_THYRO"]), ("B", ["ECHO_SEIN"]), ("C", ["MAMMO"]),
+    ]  # fmt: skip

@@ -1,8 +1,10 @@
 """Exact reference solvers for small instances, independent of cosen's.
 
 The brute force enumerates every visit from first principles (it does not
-call ``visit_options``) and every combination of visits, so a shared bug is
-unlikely. Exponential: keep instances tiny.
+call ``visit_options``): every sequence of slots, and every way to give
+the exams to its slots, each slot doing at least one. Then every
+combination of visits, so a shared bug is unlikely. Exponential: keep
+instances tiny.
 """
 
 from __future__ import annotations
@@ -34,34 +36,62 @@ def fits(request: Request, slot: SlotData) -> bool:
     return slot.children or not child
 
 
+def one_trip(chain: Sequence[SlotData], max_gap: int) -> bool:
+    """Slots of one centre and day, each starting when the previous one
+    ends or at most ``max_gap`` minutes later."""
+    return all(
+        after.center == before.center
+        and after.day == before.day
+        and before.end <= after.start <= before.end + max_gap
+        for before, after in itertools.pairwise(chain)
+    )
+
+
+def shares_out(exams: frozenset[str], chain: Sequence[SlotData]) -> bool:
+    """Whether the exams can be given to the slots, each exam to one slot
+    that takes it, so that every slot does at least one: tried for every
+    assignment of exams to slots."""
+    ordered = sorted(exams)
+    for owners in itertools.product(range(len(chain)), repeat=len(ordered)):
+        if set(owners) == set(range(len(chain))) and all(
+            exam in chain[owner].exams
+            for exam, owner in zip(ordered, owners, strict=True)
+        ):
+            return True
+    return False
+
+
+def legal(request: Request, chain: Sequence[SlotData], max_gap: int) -> bool:
+    """Whether ``chain`` is a legal trip for ``request`` (the contract)."""
+    return (
+        bool(chain)
+        and all(fits(request, slot) for slot in chain)
+        and all(not slot.exams.isdisjoint(request.exams) for slot in chain)
+        and one_trip(chain, max_gap)
+        and shares_out(request.exams, chain)
+    )
+
+
 def visits(
     request: Request, slots: Sequence[SlotData], max_gap: int
 ) -> list[tuple[SlotData, ...]]:
-    """All one-trip visits of a request, by brute force over sequences."""
-    found = []
+    """Every legal trip of a request, by brute force over sequences of
+    slots and assignments of exams to them (a slot does at least one)."""
     usable = [s for s in slots if fits(request, s)]
-    for size in range(1, len(request.exams) + 1):
-        for chain in itertools.permutations(usable, size):
-            done: set[str] = set()
-            valid = True
-            for position, slot in enumerate(chain):
-                new = (slot.exams & request.exams) - done
-                if not new:
-                    valid = False
-                    break
-                done |= new
-                if position:
-                    before = chain[position - 1]
-                    if (
-                        slot.center != before.center
-                        or slot.day != before.day
-                        or not before.end <= slot.start <= before.end + max_gap
-                    ):
-                        valid = False
-                        break
-            if valid and done == request.exams:
-                found.append(chain)
-    return found
+    return [
+        chain
+        for size in range(1, len(request.exams) + 1)
+        for chain in itertools.permutations(usable, size)
+        if legal(request, chain, max_gap)
+    ]
+
+
+def minimal(request: Request, chain: Sequence[SlotData], max_gap: int) -> bool:
+    """No slot but the first can be dropped leaving a legal trip."""
+    return not any(
+        legal(request, [*chain[:i], *chain[i + 1 :]], max_gap)
+        for i in range(1, len(chain))
+    )
 
 
 def brute_force(problem: Problem) -> Tiers:
@@ -130,11 +160,13 @@ def random_problem(
     slots: int,
     visit_share: float = 0.5,
     dense: bool = True,
+    sizes: tuple[int, ...] = (2, 2, 3),
     unavailable_share: float = 0.0,
 ) -> Problem:
     """A small random instance; ``dense`` packs slots into two mornings so
-    that multi-slot visits are plentiful; a share of the requests cannot
-    come during one or two random periods."""
+    that multi-slot visits are plentiful; a visit asks for a number of
+    exams drawn from ``sizes``; a share of the requests cannot come during
+    one or two random periods."""
     slot_list = []
     for number in range(slots):
         if dense:
@@ -156,7 +188,7 @@ def random_problem(
         )
     request_list = []
     for number in range(requests):
-        size = 1 if rng.random() > visit_share else rng.choice((2, 2, 3))
+        size = 1 if rng.random() > visit_share else rng.choice(sizes)
         earliest = 15 * rng.randrange(40)
         request_list.append(
             Request(

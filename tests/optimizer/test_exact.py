@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import time
 
 import pytest
 
@@ -15,11 +16,13 @@ from cosen.optimizer import (
     solve,
 )
 from cosen.optimizer.decompose import bookings_from_flows
+from cosen.optimizer.engine import _working_set
 from cosen.optimizer.flow import FlowMode, flow_tiers, solve_flow
 from cosen.optimizer.formulation import Formulation
+from cosen.optimizer.lp import OptionPool, solve_booking_lp, solve_lp
 from cosen.optimizer.model import CpSatModel
 from cosen.optimizer.network import Network, components
-from cosen.optimizer.result import verify
+from cosen.optimizer.result import Tiers, verify
 from tests.optimizer.reference import assignment, brute_force, random_problem
 
 SETTINGS = SolverSettings(time_limit=20, workers=1)
@@ -34,6 +37,85 @@ def test_solve_matches_brute_force_with_visits(seed: int) -> None:
     assert solution.status is Status.OPTIMAL
     assert solution.tiers == evaluate(problem, solution.bookings)
     assert solution.tiers == brute_force(problem)
+
+
+@pytest.mark.parametrize("seed", range(120))
+def test_three_exam_visits_match_brute_force(seed: int) -> None:
+    """Dense visits, most of three exams, on two busy mornings: trips
+    where a slot does only part of what it takes are common."""
+    rng = random.Random(3000 + seed)
+    problem = random_problem(
+        rng, rng.randint(2, 5), rng.randint(4, 9), visit_share=0.8,
+        sizes=(3, 3, 2),
+    )  # fmt: skip
+    solution = solve(problem, SETTINGS)
+    verify(problem, solution.bookings)
+    assert solution.status is Status.OPTIMAL
+    assert solution.tiers == brute_force(problem)
+
+
+@pytest.mark.parametrize("seed", range(100))
+def test_generated_columns_match_brute_force(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every part gets a working set of columns (as large parts do): the
+    LPs price the missing visits, and the answer is still the optimum."""
+    monkeypatch.setattr("cosen.optimizer.engine._ALL_OPTIONS", 0)
+    rng = random.Random(4000 + seed)
+    problem = random_problem(
+        rng, rng.randint(2, 6), rng.randint(3, 9), visit_share=0.7
+    )
+    solution = solve(problem, SETTINGS)
+    verify(problem, solution.bookings)
+    assert solution.status is Status.OPTIMAL
+    assert solution.tiers == brute_force(problem)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_generated_columns_match_every_option(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On instances too large for the brute force, with many visits per
+    first slot: the same optimum with a working set as with every option
+    (LP, repair and CP-SAT)."""
+    rng = random.Random(6000 + seed)
+    problem = random_problem(
+        rng, rng.randint(8, 16), rng.randint(12, 24), visit_share=0.8,
+        sizes=(2, 3, 3),
+    )  # fmt: skip
+    everything = solve(problem, SETTINGS)
+    monkeypatch.setattr("cosen.optimizer.engine._ALL_OPTIONS", 0)
+    generated = solve(problem, SETTINGS)
+    assert everything.status is generated.status is Status.OPTIMAL
+    assert generated.tiers == everything.tiers
+
+
+@pytest.mark.parametrize("seed", range(100))
+def test_pricing_reaches_the_lp_over_every_option(seed: int) -> None:
+    """From one visit per class and first slot, column generation ends at
+    the optimum of the LPs that hold every option from the start."""
+    rng = random.Random(5000 + seed)
+    problem = random_problem(
+        rng, rng.randint(8, 16), rng.randint(12, 24), visit_share=0.8,
+        sizes=(2, 3, 3),
+    )  # fmt: skip
+    deadline = time.monotonic() + 20
+    for part in components(problem):
+        if not part.requests or not part.slots:
+            continue
+        full = Network.build(part)
+        working = Network.build(full.catalog, _working_set)
+        assert (
+            solve_booking_lp(working, deadline, OptionPool(working)).booked
+            == solve_booking_lp(full, deadline).booked
+        )
+        generated = solve_lp(
+            Formulation(working, every_capacity=True), Tiers(), deadline,
+            OptionPool(working),
+        )  # fmt: skip
+        everything = solve_lp(Formulation(full), Tiers(), deadline)
+        assert generated.bound == everything.bound
+        assert generated.solved == everything.solved
 
 
 @pytest.mark.parametrize("seed", range(60))

@@ -143,6 +143,10 @@ class SampleSpec:
         How many rows of each rejection kind to mix in.
     seed
         Random seed: the same spec gives the same rows.
+    history_hours
+        How far back referrals arrive.
+    demand_mix
+        Exams asked (``+`` joins them in one trip) and their shares.
     """
 
     now: datetime
@@ -152,6 +156,7 @@ class SampleSpec:
     bad_rows: int = 1
     seed: int = 1
     history_hours: int = 36
+    demand_mix: tuple[tuple[str, float], ...] = DEMAND_MIX
 
 
 def sample_slots(spec: SampleSpec) -> list[Row]:
@@ -285,7 +290,7 @@ def _pick(rng: random.Random, weighted: tuple[tuple[str, float], ...]) -> str:
 
 
 def _good_referral(rng: random.Random, spec: SampleSpec) -> Row:
-    exam = _pick(rng, DEMAND_MIX)
+    exam = _pick(rng, spec.demand_mix)
     child = exam in _CHILD_EXAMS and rng.random() < 0.12
     received = spec.now - timedelta(
         minutes=rng.randrange(spec.history_hours * 60)

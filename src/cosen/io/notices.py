@@ -36,6 +36,7 @@ from cosen.io.wording import (
     phone_text,
     short_date,
 )
+from cosen.optimizer import visit_exams as optimizer_visit_exams
 
 __all__ = [
     "MESSAGE_HEADER",
@@ -332,17 +333,18 @@ def _contact(referral: Referral) -> tuple[Channel, str]:
 
 
 def visit_exams(booked: Booked) -> list[tuple[Slot, tuple[Exam, ...]]]:
-    """A visit's slots in order, each with the exams done in it: the asked
-    exams it takes that no earlier slot of the visit did, the way the
-    optimizer's check assigns them."""
-    done: set[Exam] = set()
-    found = []
+    """A visit's slots in order, each with the exams done in it, as the
+    optimizer shares them out (:func:`cosen.optimizer.visit_exams`: a slot
+    may do any part of the exams left, so that each later slot still has
+    one to do)."""
     asked = booked.referral.exams
-    for slot in booked.slots:
-        exams = tuple(e for e in asked if e in slot.exams and e not in done)
-        done.update(exams)
-        found.append((slot, exams))
-    return found
+    shares = optimizer_visit_exams(asked, [s.exams for s in booked.slots])
+    if shares is None:  # never for a booking: the optimizer checked it
+        raise ValueError(f"{booked.referral.referral_id}: not one trip")
+    return [
+        (slot, tuple(e for e in asked if e in share))
+        for slot, share in zip(booked.slots, shares, strict=True)
+    ]
 
 
 def visit_summary(booked: Booked) -> str:

@@ -17,6 +17,7 @@ from cosen.optimizer.problem import (
     blocking_rule,
     compatible,
     compatible_slots,
+    visit_exams,
     visit_options,
 )
 from cosen.optimizer.result import Booking, Solution, Status, Tiers, evaluate
@@ -40,5 +41,6 @@ __all__ = [
     "evaluate",
     "first_come_first_served",
     "solve",
+    "visit_exams",
     "visit_options",
 ]

@@ -35,13 +35,9 @@ def bookings_from_flows(
     for number, klass in enumerate(network.classes):
         leaving = _leaving(network, number, klass, flows)
         used: list[list[Option]] = [[] for _ in klass.times]
-        point = 0
-        for option, arc in zip(
-            klass.options, network.option_arcs[number], strict=True
-        ):
+        for option, arc in sorted(network.option_arcs[number].items()):
             if flows[arc]:
-                while klass.times[point] < catalog.start(option):
-                    point += 1
+                point = klass.point(catalog.start(option))
                 used[point].extend([option] * flows[arc])
         for requests, options in zip(leaving, used, strict=True):
             for request_id, option in _match(network, requests, options):
@@ -59,35 +55,34 @@ def _leaving(
     count = len(klass.times)
     on_time: list[list[Request]] = [[] for _ in range(count)]
     late: list[list[Request]] = [[] for _ in range(count)]
-    for request in klass.requests:
-        for arc in network.entry_arcs[request.id]:
-            if not flows[arc]:
-                continue
-            if network.late[arc]:
+    for group in network.groups[number]:
+        # Members are alike but for their targets: a late arc's units go
+        # to the requests of its target, the on-time units to the first
+        # arrived among the others.
+        left = {target: flows[arc] for target, arc in group.late.items()}
+        others = []
+        for request in group.requests:
+            if left.get(request.target, 0) > 0:
+                left[request.target] -= 1
                 late[_index(klass.late_point(request))].append(request)
             else:
+                others.append(request)
+        if group.on_time is not None:
+            for request in others[: flows[group.on_time]]:
                 on_time[_index(klass.on_time_point(request))].append(request)
     leaving: list[list[Request]] = [[] for _ in range(count)]
-    exits = network.exit_arcs[number]
+    units = network.leaving(number, flows)
     pool: list[tuple[int, int, str, Request]] = []
     for i in reversed(range(count)):
         for r in on_time[i]:
             heapq.heappush(pool, (-r.target, -r.rank, r.id, r))
-        leaving[i] += [
-            heapq.heappop(pool)[-1] for _ in _units(flows, exits[i][0])
-        ]
+        leaving[i] += [heapq.heappop(pool)[-1] for _ in range(units[i][0])]
     pool = []
     for i in range(count):
         for r in late[i]:
             heapq.heappush(pool, (r.target, r.rank, r.id, r))
-        leaving[i] += [
-            heapq.heappop(pool)[-1] for _ in _units(flows, exits[i][1])
-        ]
+        leaving[i] += [heapq.heappop(pool)[-1] for _ in range(units[i][1])]
     return leaving
-
-
-def _units(flows: Sequence[int], arc: int | None) -> range:
-    return range(flows[arc] if arc is not None else 0)
 
 
 def _index(point: int | None) -> int:
@@ -122,40 +117,27 @@ def flows_from_bookings(
 
     Each booked request enters its class's on-time chain if its visit
     starts by its target, else the late chain, then runs along the chain to
-    the visit's point and leaves through the visit's option arc.
+    the visit's point and leaves through the visit's option arc, which is
+    added to the network if missing.
     """
     node_of = {
         slot.id: number
         for number, node in enumerate(network.catalog.nodes)
         for slot in node.slots
     }
-    flows = [0] * network.arc_count
+    arcs: list[int] = []
     for number, klass in enumerate(network.classes):
-        option_arc = dict(
-            zip(klass.options, network.option_arcs[number], strict=True)
-        )
         for request in klass.requests:
             visit: Sequence[SlotData] = bookings.get(request.id, ())
             if not visit:
                 continue
-            point = klass.times.index(visit[0].start)
-            late = int(visit[0].start > request.target)
-            entry = next(
-                a for a in network.entry_arcs[request.id]
-                if network.late[a] == late
-            )  # fmt: skip
-            flows[entry] += 1
-            flows[network.book_arcs[request.id]] += 1
-            arc = option_arc[tuple(node_of[s.id] for s in visit)]
-            flows[arc] += 1
-            for slot_arc in network.visit_slot_arcs.get(arc, []):
-                flows[slot_arc] += 1
-            chain = network.chain_arcs[number][late]
-            if late:
-                steps = range(_index(klass.late_point(request)), point)
-            else:
-                steps = range(_index(klass.on_time_point(request)), point, -1)
-            for i in steps:
-                flows[_index(chain[i])] += 1
-            flows[_index(network.exit_arcs[number][point][late])] += 1
+            point = klass.point(visit[0].start)
+            late = visit[0].start > request.target
+            option = tuple(node_of[s.id] for s in visit)
+            arc = network.add_option(number, option)
+            arcs += network.route(number, request, point, late)
+            arcs += [arc, *network.visit_slot_arcs.get(arc, [])]
+    flows = [0] * network.arc_count
+    for arc in arcs:
+        flows[arc] += 1
     return flows

@@ -1,34 +1,63 @@
 """Solve a problem: split, pick the right method per part, assemble.
 
-1. Split the problem into independent exam families (``components``).
+1. Split the problem into independent exam families (``components``) and
+   catalogue each: slot nodes, request classes, their options
+   (``network.py``).
 2. A family without multi-slot visits is a plain network: the min-cost
    flow solves it exactly.
-3. A family with visits gets two flows that sandwich its optimum (relaxed
-   and restricted, see ``flow.py``); first come, first served may beat the
-   restricted one. If the best of them reaches the relaxed bound, it is
-   optimal. Otherwise the LP relaxation (``lp.py``) usually proves an
-   integral optimum; if its solution is fractional, a flow that forces its
-   rounded visits often reaches its bound, which proves it optimal. If not,
-   CP-SAT (``model.py``) solves the formulation from the best solution and
-   the tightest bound known.
+3. A family with visits starts from first come, first served and tightens
+   a solution and a bound, cheapest first, until they meet or time is up:
+
+   a. the restricted flow (no visits, see ``flow.py``): a solution;
+   b. the booking LP (``lp.py``): a bound on tier 1, whose visits, forced
+      into a flow, give a solution;
+   c. the lexicographic LP: an integral optimum is proven, a fractional
+      one is rounded (its visits) and repaired by a flow. When tier 1 is
+      proven but the LP cannot finish in time, the relaxed flow that books
+      exactly the optimum of tier 1 bounds tiers 2 and 3 instead;
+   d. CP-SAT (``model.py``) from the best solution and bound known, when
+      the part is small enough to give it every option.
+
+   A large part's network holds every single slot but only one visit per
+   class and first slot (enough for the relaxed flow, which books only a
+   visit's first slot); the LPs add the visits they price as improving.
 4. The fourth tier (preferred centres, earlier appointments) is improved
    by local moves that keep tiers 1 to 3 (``polish.py``).
 5. The bookings are checked against every rule, their tiers recomputed.
+
+Every step runs within the time limit: enumeration, the LPs, CP-SAT and
+polish stop at the deadline; a flow, which cannot be interrupted, and the
+building of the lexicographic LP only start when their size says they end
+in time. The answer is the best solution found (never worse than first
+come, first served), with the tightest bound proven.
 """
 
 from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Final
 
 from cosen.optimizer.decompose import bookings_from_flows, flows_from_bookings
 from cosen.optimizer.flow import FlowMode, flow_tiers, solve_flow
 from cosen.optimizer.formulation import Formulation
 from cosen.optimizer.greedy import first_come_first_served
-from cosen.optimizer.lp import rounded_visits, solve_lp
+from cosen.optimizer.lp import (
+    OptionPool,
+    rounded_visits,
+    solve_booking_lp,
+    solve_lp,
+)
 from cosen.optimizer.model import CpSatModel
-from cosen.optimizer.network import Network, components
+from cosen.optimizer.network import (
+    Catalog,
+    Network,
+    Option,
+    RequestClass,
+    components,
+)
 from cosen.optimizer.polish import polish
 from cosen.optimizer.problem import Problem
 from cosen.optimizer.result import (
@@ -42,6 +71,16 @@ from cosen.optimizer.result import (
 )
 
 __all__ = ["SolverSettings", "fcfs_solution", "solve"]
+
+# A part with more options than this gets a working set of columns, and
+# no CP-SAT (which needs every option to prove anything).
+_ALL_OPTIONS: Final = 25_000
+# Seconds a min-cost flow takes per arc that can carry flow, generously
+# (measured up to 3.7e-5 on 2 shared cores at N = 20,000).
+_FLOW_SECONDS_PER_ARC: Final = 4e-5
+# Seconds it takes to build an LP or CP-SAT model, per network arc,
+# generously (measured 5e-6 to 1.2e-5).
+_BUILD_SECONDS_PER_ARC: Final = 2e-5
 
 
 @dataclass(frozen=True)
@@ -89,23 +128,23 @@ def solve(
     settings = settings or SolverSettings()
     started = time.monotonic()
     deadline = started + settings.time_limit
-    parts = [
-        Network.build(part)
+    catalogs = [
+        Catalog.build(part)
         for part in components(problem)
         if part.requests and part.slots
     ]
-    # Plain networks first: they are quick, and what is left of the time
+    # Plain parts first: they are quick, and what is left of the time
     # goes to the parts with visits.
-    parts.sort(key=lambda n: (n.has_visits, n.arc_count))
+    catalogs.sort(key=lambda c: (_has_visits(c), _option_count(c)))
     bookings: dict[str, Booking] = {}
     bound = Tiers()
     methods: Counter[str] = Counter()
     optimal = True
-    for number, network in enumerate(parts):
+    for number, catalog in enumerate(catalogs):
         remaining = max(0.0, deadline - time.monotonic())
-        share = remaining / (len(parts) - number)
-        part = _solve_part(network, share, settings)
-        bookings |= polish(network.catalog, part.bookings)
+        share = time.monotonic() + remaining / (len(catalogs) - number)
+        part = _solve_part(catalog, share, settings)
+        bookings |= polish(catalog, part.bookings, deadline)
         bound += part.bound
         methods[part.method] += 1
         optimal = optimal and part.optimal
@@ -123,61 +162,209 @@ def solve(
     )
 
 
-def _solve_part(
-    network: Network, time_limit: float, settings: SolverSettings
-) -> _Part:
-    if not network.has_visits:
-        flows = solve_flow(network)
+def _has_visits(catalog: Catalog) -> bool:
+    return any(len(o) > 1 for k in catalog.classes for o in k.options)
+
+
+def _option_count(catalog: Catalog) -> int:
+    return sum(len(k.options) for k in catalog.classes)
+
+
+class _Search:
+    """The best solution and the tightest bound of one part so far."""
+
+    def __init__(self, catalog: Catalog, deadline: float) -> None:
+        self.catalog = catalog
+        self.deadline = deadline
+        self.bookings = first_come_first_served(catalog.problem, catalog)
+        self.tiers = evaluate(catalog.problem, self.bookings)
+        self.method = "greedy"
+        self.bound = _trivial_bound(catalog)
+
+    @property
+    def closed(self) -> bool:
+        return self.tiers == self.bound
+
+    def offer(self, bookings: Mapping[str, Booking], method: str) -> None:
+        """Keep ``bookings`` if better than the best so far."""
+        tiers = evaluate(self.catalog.problem, bookings)
+        if tiers.key() < self.tiers.key():
+            self.bookings, self.tiers, self.method = (
+                dict(bookings), tiers, method
+            )  # fmt: skip
+
+    def tighten(self, bound: Tiers) -> None:
+        """Keep the tighter of two valid lexicographic bounds."""
+        if bound.key() > self.bound.key():
+            self.bound = bound
+
+    def part(self) -> _Part:
+        closed = self.closed
         return _Part(
-            bookings_from_flows(network, flows),
-            flow_tiers(network, flows),
-            "flow",
+            self.bookings, self.tiers if closed else self.bound,
+            self.method, closed,
+        )  # fmt: skip
+
+    def affords(self, seconds: float) -> bool:
+        """Whether ``seconds`` of work end before the deadline."""
+        return time.monotonic() + seconds < self.deadline
+
+    def fits(self, network: Network, mode: FlowMode) -> bool:
+        """Whether a flow on ``network`` surely ends before the deadline."""
+        return self.affords(_flow_seconds(network, mode))
+
+    def left(self) -> bool:
+        return time.monotonic() < self.deadline
+
+
+def _flow_seconds(network: Network, mode: FlowMode) -> float:
+    """A generous estimate of a flow's duration on ``network``."""
+    visits = network.visit_slot_arcs
+    idle = (
+        sum(1 + len(arcs) for arcs in visits.values())
+        if mode is FlowMode.RESTRICTED
+        else sum(len(arcs) - 1 for arcs in visits.values())
+    )
+    return (network.arc_count - idle) * _FLOW_SECONDS_PER_ARC
+
+
+def _building(network: Network, options_only: bool = False) -> float:
+    """A generous estimate of the time to build an LP or CP-SAT model of
+    ``network`` (which cannot be interrupted), or the booking LP, which
+    only has the options."""
+    arcs = (
+        sum(map(len, network.option_arcs))
+        if options_only
+        else network.arc_count
+    )
+    return arcs * _BUILD_SECONDS_PER_ARC
+
+
+def _trivial_bound(catalog: Catalog) -> Tiers:
+    """Every request that has an option booked, on time (or every slot
+    used, if fewer)."""
+    reachable = sum(len(k.requests) for k in catalog.classes if k.options)
+    slots = sum(node.capacity for node in catalog.nodes)
+    return Tiers(min(reachable, slots), 0, 0)
+
+
+def _solve_part(
+    catalog: Catalog, deadline: float, settings: SolverSettings
+) -> _Part:
+    search = _Search(catalog, deadline)
+    visits = _has_visits(catalog)
+    everything = _option_count(catalog) <= _ALL_OPTIONS
+    network = Network.build(
+        catalog, None if everything or not visits else _working_set
+    )
+    if not visits:
+        if search.fits(network, FlowMode.EXACT):
+            flows = solve_flow(network)
+            search.offer(bookings_from_flows(network, flows), "flow")
+            search.tighten(flow_tiers(network, flows))
+        return search.part()
+    pool = None if everything else OptionPool(network)
+    for step in (_flows, _booking, _lexicographic):
+        step(search, network, pool)
+        if search.closed or not search.left():
+            return search.part()
+    if everything and search.affords(_building(network)):
+        _cp_sat(search, network, settings)
+    return search.part()
+
+
+def _working_set(number: int, klass: RequestClass) -> Iterable[Option]:
+    """Every single slot, and the first visit from each first slot."""
+    firsts: set[int] = set()
+    for option in klass.options:
+        if len(option) == 1:
+            yield option
+        elif option[0] not in firsts:
+            firsts.add(option[0])
+            yield option
+
+
+def _flows(search: _Search, network: Network, pool: OptionPool | None) -> None:
+    """The restricted flow: a solution without visits."""
+    if search.fits(network, FlowMode.RESTRICTED):
+        restricted = solve_flow(network, FlowMode.RESTRICTED)
+        search.offer(bookings_from_flows(network, restricted), "flow")
+
+
+def _booking(
+    search: _Search, network: Network, pool: OptionPool | None
+) -> None:
+    """Tier 1 bound from the booking LP, its visits repaired by a flow."""
+    if not search.affords(_building(network, options_only=True)):
+        return
+    lp = solve_booking_lp(network, search.deadline, pool)
+    if lp.booked is not None:
+        search.tighten(search.bound.tightened(0, lp.booked))
+        _repair(search, network, lp.values)
+
+
+def _repair(
+    search: _Search, network: Network, values: dict[int, float]
+) -> None:
+    if search.fits(network, FlowMode.RESTRICTED):
+        flows = solve_flow(
+            network, FlowMode.RESTRICTED, rounded_visits(network, values)
         )
-    deadline = time.monotonic() + time_limit
-    bound = flow_tiers(network, solve_flow(network, FlowMode.RELAXED))
-    start = _best_start(network)
-    start_tiers = flow_tiers(network, start)
-    if start_tiers == bound:
-        return _Part(bookings_from_flows(network, start), bound, "flow")
-    form = Formulation(network)
-    lp = solve_lp(form, bound, max(0.0, deadline - time.monotonic()))
-    if lp.flows is not None:
-        return _Part(bookings_from_flows(network, lp.flows), lp.bound, "lp")
-    bound = lp.bound
-    if lp.values is not None:
-        repaired = solve_flow(
-            network, FlowMode.RESTRICTED, rounded_visits(form, lp.values)
+        search.offer(bookings_from_flows(network, flows), "lp")
+
+
+def _lexicographic(
+    search: _Search, network: Network, pool: OptionPool | None
+) -> None:
+    """The lexicographic LP, leaving time for the relaxed flow that books
+    exactly the proven optimum of tier 1 (a bound on tiers 2 and 3).
+
+    Building the LP cannot be interrupted: it only starts if it ends in
+    time.
+    """
+    relaxed = search.tiers.booked == search.bound.booked
+    reserve = _flow_seconds(network, FlowMode.RELAXED) if relaxed else 0.0
+    solved = 0
+    if search.affords(reserve + _building(network)):
+        form = Formulation(network, every_capacity=pool is not None)
+        lp = solve_lp(form, search.bound, search.deadline - reserve, pool)
+        search.tighten(lp.bound)
+        solved = lp.solved
+        if lp.flows is not None:
+            search.offer(bookings_from_flows(network, lp.flows), "lp")
+        elif lp.values is not None:
+            _repair(search, network, lp.values)
+    # The LP is the tighter relaxation: the flow can only help with the
+    # stages it did not finish. Its time was kept (the estimate is twice
+    # the measured duration, so half of it is enough if the LP overran).
+    if (
+        relaxed
+        and solved < 3
+        and not search.closed
+        and search.affords(reserve / 2)
+    ):
+        flows = solve_flow(
+            network, FlowMode.RELAXED, units=search.bound.booked
         )
-        repaired_tiers = flow_tiers(network, repaired)
-        if repaired_tiers == bound:
-            return _Part(bookings_from_flows(network, repaired), bound, "lp")
-        if repaired_tiers.key() < start_tiers.key():
-            start = repaired
-    result = CpSatModel(form).solve(
-        max(0.01, deadline - time.monotonic()),
+        search.tighten(flow_tiers(network, flows))
+
+
+def _cp_sat(
+    search: _Search, network: Network, settings: SolverSettings
+) -> None:
+    """CP-SAT over every option, from the best solution and bound."""
+    start = flows_from_bookings(network, search.bookings)
+    result = CpSatModel(Formulation(network)).solve(
+        max(0.01, search.deadline - time.monotonic()),
         start,
-        bound,
+        search.bound,
         settings.seed,
         settings.workers,
     )
-    return _Part(
-        bookings_from_flows(network, result.flows),
-        result.bound,
-        "cp-sat",
-        result.status is Status.OPTIMAL,
-    )
-
-
-def _best_start(network: Network) -> list[int]:
-    """The restricted flow, or first come first served if it is better."""
-    restricted = solve_flow(network, FlowMode.RESTRICTED)
-    greedy = first_come_first_served(network.problem, network.catalog)
-    if (
-        evaluate(network.problem, greedy).key()
-        < flow_tiers(network, restricted).key()
-    ):
-        return flows_from_bookings(network, greedy)
-    return restricted
+    search.offer(bookings_from_flows(network, result.flows), "cp-sat")
+    search.tighten(result.bound)
+    if result.status is Status.OPTIMAL:
+        search.tighten(search.tiers)
 
 
 def fcfs_solution(problem: Problem, bookings: dict[str, Booking]) -> Solution:

@@ -4,7 +4,8 @@ A column is a network arc that carries a decision. A row is one linear
 constraint over columns. The constraint families are built by one method
 each, in this order:
 
-1. :meth:`Formulation.book_once`: a request enters its chains at most once;
+1. :meth:`Formulation.book_once`: a request group enters its chains at
+   most once per member;
 2. :meth:`Formulation.conservation`: what enters a chain or point node
    leaves it;
 3. :meth:`Formulation.slot_capacity`: a slot node hosts at most as many
@@ -12,7 +13,7 @@ each, in this order:
    one-trip rule, which a plain flow cannot express).
 
 Book, visit-slot and slot arcs need no column: their flow is the sum of the
-request's entries, the visit's option, and the node's options.
+group's entries, the visit's option, and the node's options.
 """
 
 from __future__ import annotations
@@ -55,18 +56,25 @@ class Formulation:
     ----------
     network
         The network formulated.
+    every_capacity
+        Give every slot node its capacity row, even when its options
+        cannot overfill it (for an LP that will gain columns).
     columns
         Arcs carrying a decision, each bounded by ``network.caps``.
     rows
         The constraints, family by family.
     tiers
         For tiers 1-3: (column coefficients, maximise).
+    node_rows
+        Network vertex -> its conservation or capacity row.
     """
 
     network: Network
+    every_capacity: bool = False
     columns: list[int] = field(init=False)
     rows: list[Row] = field(default_factory=list)
     tiers: list[tuple[dict[int, int], bool]] = field(init=False)
+    node_rows: dict[int, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         kinds = self.network.kinds
@@ -75,7 +83,10 @@ class Formulation:
         self.conservation()
         self.slot_capacity()
         entries = [
-            a for arcs in self.network.entry_arcs.values() for a in arcs
+            a
+            for groups in self.network.groups
+            for group in groups
+            for a in group.entries
         ]
         minutes = self.network.minutes
         self.tiers = [
@@ -91,15 +102,22 @@ class Formulation:
         coefficients: Sequence[int],
         lower: int,
         upper: int,
-    ) -> None:
+    ) -> int:
         self.rows.append(
             Row(tuple(columns), tuple(coefficients), lower, upper, family)
         )
+        return len(self.rows) - 1
 
     def book_once(self) -> None:
-        for arcs in self.network.entry_arcs.values():
-            if len(arcs) > 1:
-                self._add("book_once", arcs, [1] * len(arcs), 0, 1)
+        caps = self.network.caps
+        for groups in self.network.groups:
+            for group in groups:
+                arcs = group.entries
+                if sum(caps[a] for a in arcs) > caps[group.book]:
+                    self._add(
+                        "book_once", arcs, [1] * len(arcs), 0,
+                        caps[group.book],
+                    )  # fmt: skip
 
     def conservation(self) -> None:
         network = self.network
@@ -110,24 +128,28 @@ class Formulation:
             if kind in _CHAIN or kind is ArcKind.OPTION:
                 balance.setdefault(network.tails[arc], {})[arc] = -1
         # A node with no inflow arc at all must still send nothing out.
-        for terms in balance.values():
-            self._add("conservation", list(terms), list(terms.values()), 0, 0)
+        for node, terms in balance.items():
+            self.node_rows[node] = self._add(
+                "conservation", list(terms), list(terms.values()), 0, 0
+            )
 
     def slot_capacity(self) -> None:
         network = self.network
-        users: dict[int, list[int]] = {}
+        users: dict[int, list[int]] = {v: [] for v in network.slot_vertices}
         for arc, kind in enumerate(network.kinds):
             if kind is ArcKind.OPTION and arc not in network.visit_slot_arcs:
-                users.setdefault(network.heads[arc], []).append(arc)
+                users[network.heads[arc]].append(arc)
         for option_arc, slot_arcs in network.visit_slot_arcs.items():
             for arc in slot_arcs:
-                users.setdefault(network.heads[arc], []).append(option_arc)
+                users[network.heads[arc]].append(option_arc)
         capacity = {
             network.tails[arc]: network.caps[arc] for arc in network.slot_arcs
         }
         for vertex, arcs in users.items():
-            if sum(network.caps[a] for a in arcs) > capacity[vertex]:
-                self._add(
+            if self.every_capacity or (
+                sum(network.caps[a] for a in arcs) > capacity[vertex]
+            ):
+                self.node_rows[vertex] = self._add(
                     "slot_capacity", arcs, [1] * len(arcs), 0,
                     capacity[vertex],
                 )  # fmt: skip
@@ -141,6 +163,7 @@ class Formulation:
         for option_arc, slot_arcs in network.visit_slot_arcs.items():
             for arc in slot_arcs:
                 flows[arc] = flows[option_arc]
-        for request_id, arcs in network.entry_arcs.items():
-            flows[network.book_arcs[request_id]] = sum(flows[a] for a in arcs)
+        for groups in network.groups:
+            for group in groups:
+                flows[group.book] = sum(flows[a] for a in group.entries)
         return flows

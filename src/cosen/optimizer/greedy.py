@@ -19,9 +19,10 @@ def first_come_first_served(
 ) -> dict[str, Booking]:
     """Book requests by rank, each into its earliest free option.
 
-    Ties at one start time go to a single slot before a visit. A class's
-    options are scanned from a pointer that only moves forward: an option
-    with a full slot node never becomes free again.
+    Options are in the catalogue's order: by start, then slot node, a
+    single slot before the visits that begin with it. A class's options
+    are scanned from a pointer that only moves forward: an option with a
+    full slot node never becomes free again.
     """
     catalog = catalog or Catalog.build(problem)
     pools = [list(reversed(node.slots)) for node in catalog.nodes]

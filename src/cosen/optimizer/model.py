@@ -37,11 +37,9 @@ class Variables:
         network = form.network
         self.by_arc: dict[int, cp_model.IntVar] = {
             arc: (
-                model.new_bool_var(network.names[arc])
+                model.new_bool_var(network.name(arc))
                 if network.caps[arc] == 1
-                else model.new_int_var(
-                    0, network.caps[arc], network.names[arc]
-                )
+                else model.new_int_var(0, network.caps[arc], network.name(arc))
             )
             for arc in form.columns
         }

@@ -2,16 +2,17 @@
 
 Why a network and not one variable per (request, slot) pair: compatible
 pairs grow like the square of the instance (0.15 N² measured), which CP-SAT
-cannot hold at N = 5000. Three aggregations keep the network small:
+cannot hold at N = 5000. Four aggregations keep the network small:
 
 - *slot nodes*: identical slots (same centre, times, exams and flags) form
   one node whose capacity is their number;
 - *classes*: requests that the rules treat alike (same exams, same
   accessibility need, same child status over the horizon, same earliest
-  start, same declined slots, same unavailability) share their compatible
-  *options* (a slot
-  node, or the slot nodes of a multi-slot one-trip visit), sorted by start
-  time; each distinct start time is a *point*;
+  start, same declined slots, same unavailability...) share their
+  compatible *options* (a slot node, or the slot nodes of a multi-slot
+  one-trip visit), sorted by start
+  time; each distinct start time is a *point*. Classes asking for the same
+  exams share one enumeration of visits (:class:`Catalog`);
 - *chains*: each class has two chains over its points.
 
   - The on-time chain ``A``: a request enters at the last point not after
@@ -21,9 +22,16 @@ cannot hold at N = 5000. Three aggregations keep the network small:
     target at the cost of one late booking plus the minutes between target
     and that point, then flows forward paying each minute.
 
-  Both chains leave at each point into a node ``P`` that feeds the options
-  starting then: a slot node, or a *split* node for a visit, whose one unit
-  of inflow occupies one slot of every node of the visit.
+  A chain only spans the class's targets: before the earliest target every
+  request reaches every point on time, after the latest every request is
+  late at every point, so the options there leave the chain's end directly
+  (a late one paying the minutes from that end). Where both chains reach a
+  point they leave into a node ``P`` that feeds the options starting then:
+  a slot node, or a *split* node for a visit, whose one unit of inflow
+  occupies one slot of every node of the visit;
+- *request groups*: the requests of a class whose targets lie between the
+  same two points enter the chains at the same points, through shared arcs
+  (:class:`RequestGroup`).
 
 Without split nodes this is a plain min-cost flow problem; with them, a
 network with side constraints (``formulation.py``). Any integral flow
@@ -31,23 +39,35 @@ decomposes into bookings whose lateness costs exactly what the flow costs,
 so the network is exact. Arcs carry two costs, kept apart for the
 lexicographic objective: ``late`` (1 on a request's entry into a late chain)
 and ``minutes`` (lateness).
+
+A network need not hold every option of its catalogue: the solvers that
+generate columns add the options they price (:meth:`Network.add_option`).
 """
 
 from __future__ import annotations
 
 import bisect
 import enum
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, fields
 from typing import Final
 
-from cosen.optimizer.problem import Problem, Request, SlotData, visit_options
+from cosen.optimizer.problem import (
+    Problem,
+    Request,
+    SlotData,
+    compatible,
+    visit_chains,
+)
 
 __all__ = [
     "ArcKind",
     "Catalog",
+    "ClassArcs",
     "Network",
     "RequestClass",
+    "RequestGroup",
     "SlotNode",
     "components",
 ]
@@ -59,9 +79,9 @@ SINK: Final = 1
 class ArcKind(enum.IntEnum):
     """What an arc means (for solvers, decomposition and debugging)."""
 
-    BOOK = 0  # source -> request
-    ON_TIME = 1  # request -> A_i
-    LATE = 2  # request -> B_j
+    BOOK = 0  # source -> request group
+    ON_TIME = 1  # request group -> A_i
+    LATE = 2  # request group -> B_j
     EARLIER = 3  # A_i -> A_{i-1}
     LATER = 4  # B_i -> B_{i+1}
     EXIT_ON_TIME = 5  # A_i -> P_i
@@ -114,6 +134,10 @@ class RequestClass:
         index = bisect.bisect_right(self.times, request.target) - 1
         return index if index >= 0 else None
 
+    def point(self, moment: int) -> int:
+        """Index of the point at ``moment`` (an option's start)."""
+        return bisect.bisect_left(self.times, moment)
+
     def late_point(self, request: Request) -> int | None:
         """Index of the first point after the request's target."""
         index = bisect.bisect_right(self.times, request.target)
@@ -122,7 +146,17 @@ class RequestClass:
 
 @dataclass
 class Catalog:
-    """Slot nodes and request classes of a problem, with their options."""
+    """Slot nodes and request classes of a problem, with their options.
+
+    Attributes
+    ----------
+    problem
+        The problem catalogued.
+    nodes
+        Slot nodes, by start.
+    classes
+        Request classes with their options.
+    """
 
     problem: Problem
     nodes: list[SlotNode]
@@ -130,6 +164,11 @@ class Catalog:
 
     @classmethod
     def build(cls, problem: Problem) -> Catalog:
+        """Catalogue ``problem``: every option of every class.
+
+        Never cut short, even by a time limit: first come, first served,
+        the floor of every answer, needs every option.
+        """
         declined = frozenset().union(*(r.forbidden for r in problem.requests))
         groups: dict[tuple[object, ...], list[SlotData]] = {}
         for slot in problem.slots:
@@ -146,7 +185,6 @@ class Catalog:
             SlotNode(sorted(g, key=lambda s: s.id)) for g in groups.values()
         ]
         nodes.sort(key=lambda n: (n.first.start, n.first.center, n.first.id))
-        index = {node.first.id: number for number, node in enumerate(nodes)}
         firsts = [node.first for node in nodes]
         starts = [slot.start for slot in firsts]
         slot_ids = frozenset(problem.slot_index)
@@ -154,18 +192,59 @@ class Catalog:
         for request in problem.requests:
             key = class_key(request, starts, slot_ids)
             members.setdefault(key, []).append(request)
-        classes = []
-        for group in members.values():
-            options = [
-                tuple(index[s.id] for s in option)
-                for option in visit_options(group[0], firsts, problem.max_gap)
+        # The rules pick each class's usable slot nodes; classes asking for
+        # the same exams share one enumeration of trips over the union of
+        # theirs, each keeping the trips within its own.
+        usable = {
+            key: [
+                n
+                for n, slot in enumerate(firsts)
+                if compatible(group[0], slot)
             ]
-            times = sorted({nodes[o[0]].first.start for o in options})
-            classes.append(RequestClass(group, options, times))
+            for key, group in members.items()
+        }
+        by_exams: dict[frozenset[str], list[tuple[object, ...]]] = {}
+        for key, group in members.items():
+            by_exams.setdefault(group[0].exams, []).append(key)
+        options: dict[tuple[object, ...], list[Option]] = {}
+        for exams, keys in by_exams.items():
+            union = (
+                usable[keys[0]]
+                if len(keys) == 1
+                else sorted(set().union(*(usable[k] for k in keys)))
+            )
+            found = _trips(
+                exams, [firsts[n] for n in union], union, problem.max_gap
+            )
+            found.sort()
+            for key in keys:
+                if len(keys) == 1:
+                    options[key] = found
+                    continue
+                mine = frozenset(usable[key])
+                options[key] = [o for o in found if all(n in mine for n in o)]
+        classes = []
+        for key, group in members.items():
+            times = sorted({starts[o[0]] for o in options[key]})
+            classes.append(RequestClass(group, options[key], times))
         return cls(problem, nodes, classes)
 
     def start(self, option: Option) -> int:
         return self.nodes[option[0]].first.start
+
+
+def _trips(
+    exams: frozenset[str],
+    slots: Sequence[SlotData],
+    numbers: Sequence[int],
+    max_gap: int,
+) -> list[Option]:
+    """Trips among ``slots`` for ``exams``, as node numbers."""
+    number_of = {id(slot): n for slot, n in zip(slots, numbers, strict=True)}
+    return [
+        tuple(number_of[id(slot)] for slot in trip)
+        for trip in visit_chains(exams, slots, max_gap)
+    ]
 
 
 def class_key(
@@ -174,7 +253,12 @@ def class_key(
     """What decides a request's compatible options among these slots.
 
     Times are rounded up to the next slot start, so requests whose earliest
-    start or 18th birthday fall between the same two slots share a class.
+    start or 18th birthday fall between the same two slots share a class;
+    declined slots count only if they are among these. Every other field a
+    rule might read is taken as it is, so a field added to
+    :class:`~cosen.optimizer.problem.Request` for a new rule of
+    :data:`~cosen.optimizer.problem.SLOT_RULES` splits the classes without
+    a change here.
     """
     earliest = bisect.bisect_left(starts, request.earliest)
     child: int | None = None
@@ -183,13 +267,21 @@ def class_key(
         if child == 0:
             child = None  # adult on every slot's day
     return (
-        request.exams,
-        request.accessible,
         earliest,
         child,
         request.forbidden & slot_ids,
-        request.unavailable,
+        *(
+            getattr(request, name)
+            for name in _REQUEST_FIELDS
+            if name not in _KEYED and name not in _NO_RULE_READS
+        ),
     )
+
+
+_REQUEST_FIELDS: Final = tuple(f.name for f in fields(Request))
+_KEYED: Final = frozenset({"earliest", "child_until", "forbidden"})
+# What no booking rule reads: the objective's and the tie-breaks' fields.
+_NO_RULE_READS: Final = frozenset({"id", "target", "preferred", "rank"})
 
 
 def components(problem: Problem) -> list[Problem]:
@@ -230,13 +322,80 @@ def components(problem: Problem) -> list[Problem]:
 
 
 @dataclass
+class RequestGroup:
+    """Requests of a class whose targets lie between the same two points.
+
+    They enter the chains at the same points, so they share their arcs:
+    the group's BOOK arc carries as many units as it has requests, its
+    ON_TIME arc as many, and its LATE arcs, one per target (the minutes
+    differ), as many as the requests with that target.
+
+    Attributes
+    ----------
+    requests
+        Members, by rank.
+    book
+        The BOOK arc.
+    on_time
+        The ON_TIME arc, unless no point is before the targets.
+    late
+        Target -> its LATE arc (none when no point is after them).
+    """
+
+    requests: list[Request]
+    book: int
+    on_time: int | None = None
+    late: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def entries(self) -> list[int]:
+        """The ON_TIME and LATE arcs."""
+        on_time = [] if self.on_time is None else [self.on_time]
+        return [*on_time, *self.late.values()]
+
+
+@dataclass
+class ClassArcs:
+    """Where a class's requests enter, travel and leave its chains.
+
+    Attributes
+    ----------
+    on_time, late
+        Point -> its ``A`` node, its ``B`` node (where the chains exist).
+    earlier, later
+        Point ``i`` -> the EARLIER arc leaving ``A_i``, the LATER arc
+        leaving ``B_i``.
+    exits
+        Point -> (EXIT_ON_TIME, EXIT_LATE) arcs into its ``P`` node, for
+        the points both chains reach.
+    feeds
+        Point -> (node its options leave from, minutes they cost).
+    low, first_late, high
+        First point of the on-time chain, first and last of the late one.
+    """
+
+    on_time: dict[int, int] = field(default_factory=dict)
+    late: dict[int, int] = field(default_factory=dict)
+    earlier: dict[int, int] = field(default_factory=dict)
+    later: dict[int, int] = field(default_factory=dict)
+    exits: dict[int, tuple[int, int]] = field(default_factory=dict)
+    feeds: list[tuple[int, int]] = field(default_factory=list)
+    low: int = 0
+    first_late: int = 0
+    high: int = 0
+
+
+@dataclass
 class Network:
     """The flow network of one problem (see the module docstring).
 
     Arcs are stored column-wise; arc ``k`` goes from ``tails[k]`` to
-    ``heads[k]`` with capacity ``caps[k]``. Chains are trimmed: the on-time
-    chain stops at the class's latest target, the late chain starts after
-    its earliest target.
+    ``heads[k]`` with capacity ``caps[k]``. Chains are trimmed to the
+    class's targets: the on-time chain runs from the point of its earliest
+    target to that of its latest, the late chain from the first point
+    after the earliest target to the first after the latest. Options
+    outside leave the chain's end directly (the late ones paying the
+    minutes from it); only points both chains reach have a ``P`` node.
     """
 
     catalog: Catalog
@@ -246,40 +405,51 @@ class Network:
     kinds: list[ArcKind] = field(default_factory=list)
     late: list[int] = field(default_factory=list)
     minutes: list[int] = field(default_factory=list)
-    names: list[str] = field(default_factory=list)
     node_count: int = 2
-    entry_arcs: dict[str, list[int]] = field(default_factory=dict)
-    """Request id -> its ON_TIME and LATE arcs."""
-    book_arcs: dict[str, int] = field(default_factory=dict)
-    """Request id -> its BOOK arc."""
-    exit_arcs: list[list[tuple[int | None, int | None]]] = field(
-        default_factory=list
-    )
-    """Class -> point -> (EXIT_ON_TIME arc, EXIT_LATE arc)."""
-    chain_arcs: list[tuple[list[int | None], list[int | None]]] = field(
-        default_factory=list
-    )
-    """Class -> (EARLIER arc leaving A_i, LATER arc leaving B_i) by i."""
-    option_arcs: list[list[int]] = field(default_factory=list)
-    """Class -> option -> its OPTION arc."""
+    groups: list[list[RequestGroup]] = field(default_factory=list)
+    """Class -> its request groups, by entry point."""
+    group_of: dict[str, RequestGroup] = field(default_factory=dict)
+    """Request id -> its group."""
+    class_arcs: list[ClassArcs] = field(default_factory=list)
+    """Class -> its chains."""
+    option_arcs: list[dict[Option, int]] = field(default_factory=list)
+    """Class -> option in the network -> its OPTION arc."""
     visit_slot_arcs: dict[int, list[int]] = field(default_factory=dict)
     """OPTION arc of a visit -> its VISIT_SLOT arcs."""
     slot_arcs: list[int] = field(default_factory=list)
     """Slot node -> its SLOT arc."""
+    slot_vertices: list[int] = field(default_factory=list)
+    """Slot node -> its vertex."""
 
     @classmethod
-    def build(cls, problem: Problem) -> Network:
-        """Build the network of ``problem`` (one component, ideally)."""
-        network = cls(Catalog.build(problem))
-        nodes = network.catalog.nodes
-        slot_nodes = [network._node() for _ in nodes]
-        for node, vertex in zip(nodes, slot_nodes, strict=True):
+    def build(
+        cls,
+        problem: Problem | Catalog,
+        options: Callable[[int, RequestClass], Iterable[Option]] | None = None,
+    ) -> Network:
+        """Build the network of a problem (one component, ideally).
+
+        ``options(number, klass)`` chooses the options of each class that
+        get an arc (default: all; more can be added with
+        :meth:`add_option`).
+        """
+        catalog = (
+            problem if isinstance(problem, Catalog) else Catalog.build(problem)
+        )
+        network = cls(catalog)
+        for node in catalog.nodes:
+            vertex = network._node()
+            network.slot_vertices.append(vertex)
             network.slot_arcs.append(
-                network._arc(vertex, SINK, node.capacity, ArcKind.SLOT,
-                             name=f"slot[{node.first.id}]")
-            )  # fmt: skip
+                network._arc(vertex, SINK, node.capacity, ArcKind.SLOT)
+            )
         for number, klass in enumerate(network.classes):
-            network._add_class(number, klass, slot_nodes)
+            network._add_class(klass)
+            chosen = (
+                klass.options if options is None else options(number, klass)
+            )
+            for option in chosen:
+                network.add_option(number, option)
         return network
 
     @property
@@ -299,6 +469,10 @@ class Network:
     def arc_count(self) -> int:
         return len(self.tails)
 
+    def name(self, arc: int) -> str:
+        """A short name for solver logs (kind and number, no data)."""
+        return f"{self.kinds[arc].name.lower()}{arc}"
+
     def _node(self) -> int:
         self.node_count += 1
         return self.node_count - 1
@@ -311,7 +485,6 @@ class Network:
         kind: ArcKind,
         late: int = 0,
         minutes: int = 0,
-        name: str = "",
     ) -> int:
         self.tails.append(tail)
         self.heads.append(head)
@@ -319,85 +492,151 @@ class Network:
         self.kinds.append(kind)
         self.late.append(late)
         self.minutes.append(minutes)
-        self.names.append(name)
         return len(self.tails) - 1
 
-    def _add_class(
-        self, number: int, klass: RequestClass, slot_nodes: Sequence[int]
-    ) -> None:
-        size = len(klass.requests)
-        count = len(klass.times)
-        targets = [r.target for r in klass.requests]
-        # A_i exists up to the latest target, B_i from the earliest one.
-        last_on_time = bisect.bisect_right(klass.times, max(targets)) - 1
-        first_late = bisect.bisect_right(klass.times, min(targets))
-        on_time = [self._node() if i <= last_on_time else -1
-                   for i in range(count)]  # fmt: skip
-        late = [self._node() if i >= first_late else -1 for i in range(count)]
-        points = [self._node() for _ in range(count)]
-        exits: list[tuple[int | None, int | None]] = []
-        earlier: list[int | None] = [None] * count
-        later: list[int | None] = [None] * count
-        for i, moment in enumerate(klass.times):
-            label = f"c{number}@{moment}"
-            if 0 < i <= last_on_time:
-                earlier[i] = self._arc(
-                    on_time[i], on_time[i - 1], size, ArcKind.EARLIER,
-                    name=f"earlier[{label}]")  # fmt: skip
-            if i > first_late:
-                later[i - 1] = self._arc(
-                    late[i - 1], late[i], size, ArcKind.LATER,
-                    minutes=moment - klass.times[i - 1],
-                    name=f"later[{label}]")  # fmt: skip
-            exits.append((
-                self._arc(on_time[i], points[i], size, ArcKind.EXIT_ON_TIME,
-                          name=f"exitA[{label}]")
-                if i <= last_on_time else None,
-                self._arc(late[i], points[i], size, ArcKind.EXIT_LATE,
-                          name=f"exitB[{label}]")
-                if i >= first_late else None,
-            ))  # fmt: skip
-        self.exit_arcs.append(exits)
-        self.chain_arcs.append((earlier, later))
+    def add_option(self, number: int, option: Option) -> int:
+        """Give an option of class ``number`` its arc (once); return it."""
+        arcs = self.option_arcs[number]
+        if option in arcs:
+            return arcs[option]
+        klass = self.classes[number]
         nodes = self.catalog.nodes
-        option_arcs = []
-        for option in klass.options:
-            i = bisect.bisect_left(klass.times, nodes[option[0]].first.start)
-            label = f"c{number}:" + "+".join(nodes[n].first.id for n in option)
-            cap = min(size, *(nodes[n].capacity for n in option))
-            if len(option) == 1:
-                option_arcs.append(self._arc(
-                    points[i], slot_nodes[option[0]], cap, ArcKind.OPTION,
-                    name=f"take[{label}]"))  # fmt: skip
-                continue
+        tail, minutes = self.class_arcs[number].feeds[
+            klass.point(nodes[option[0]].first.start)
+        ]
+        cap = min(len(klass.requests), *(nodes[n].capacity for n in option))
+        if len(option) == 1:
+            arc = self._arc(
+                tail, self.slot_vertices[option[0]], cap, ArcKind.OPTION,
+                minutes=minutes,
+            )  # fmt: skip
+        else:
             split = self._node()
-            arc = self._arc(points[i], split, cap, ArcKind.OPTION,
-                            name=f"visit[{label}]")  # fmt: skip
-            option_arcs.append(arc)
+            arc = self._arc(tail, split, cap, ArcKind.OPTION, minutes=minutes)
             self.visit_slot_arcs[arc] = [
-                self._arc(split, slot_nodes[n], cap, ArcKind.VISIT_SLOT,
-                          name=f"visit[{label}]>{nodes[n].first.id}")
+                self._arc(split, self.slot_vertices[n], cap,
+                          ArcKind.VISIT_SLOT)
                 for n in option
             ]  # fmt: skip
-        self.option_arcs.append(option_arcs)
+        arcs[option] = arc
+        return arc
+
+    def _add_class(self, klass: RequestClass) -> None:
+        size = len(klass.requests)
+        times = klass.times
+        count = len(times)
+        targets = [r.target for r in klass.requests]
+        # A_i from the point of the earliest target to that of the latest,
+        # B_i from the first point after the earliest target to the first
+        # after the latest: beyond, every request of the class reaches
+        # every point the same way.
+        low = max(0, bisect.bisect_right(times, min(targets)) - 1)
+        last_on_time = bisect.bisect_right(times, max(targets)) - 1
+        first_late = bisect.bisect_right(times, min(targets))
+        high = min(last_on_time + 1, count - 1)
+        chains = ClassArcs(low=low, first_late=first_late, high=high)
+        for i in range(low, last_on_time + 1):
+            chains.on_time[i] = self._node()
+        for i in range(first_late, high + 1):
+            chains.late[i] = self._node()
+        for i in range(low + 1, last_on_time + 1):
+            chains.earlier[i] = self._arc(
+                chains.on_time[i], chains.on_time[i - 1], size,
+                ArcKind.EARLIER,
+            )  # fmt: skip
+        for i in range(first_late, high):
+            chains.later[i] = self._arc(
+                chains.late[i], chains.late[i + 1], size, ArcKind.LATER,
+                minutes=times[i + 1] - times[i],
+            )  # fmt: skip
+        for i in range(count):
+            if first_late <= i <= last_on_time:
+                point = self._node()
+                chains.exits[i] = (
+                    self._arc(chains.on_time[i], point, size,
+                              ArcKind.EXIT_ON_TIME),
+                    self._arc(chains.late[i], point, size, ArcKind.EXIT_LATE),
+                )  # fmt: skip
+                chains.feeds.append((point, 0))
+            elif i <= last_on_time:
+                chains.feeds.append((chains.on_time[max(i, low)], 0))
+            else:
+                end = min(i, high)
+                chains.feeds.append((chains.late[end], times[i] - times[end]))
+        self.class_arcs.append(chains)
+        self.option_arcs.append({})
+        members: dict[int | None, list[Request]] = {}
         for request in klass.requests:
-            vertex = self._node()
-            self.book_arcs[request.id] = self._arc(
-                SOURCE, vertex, 1, ArcKind.BOOK, name=f"book[{request.id}]"
+            members.setdefault(klass.late_point(request), []).append(request)
+        groups = []
+        for j, requests in members.items():
+            group = RequestGroup(
+                requests,
+                self._arc(SOURCE, self._node(), len(requests), ArcKind.BOOK),
             )
-            entries = []
-            first = klass.on_time_point(request)
+            vertex = self.heads[group.book]
+            first = klass.on_time_point(requests[0])
             if first is not None:
-                entries.append(self._arc(
-                    vertex, on_time[first], 1, ArcKind.ON_TIME,
-                    name=f"on_time[{request.id}]"))  # fmt: skip
-            j = klass.late_point(request)
+                group.on_time = self._arc(
+                    vertex, chains.on_time[first], len(requests),
+                    ArcKind.ON_TIME,
+                )  # fmt: skip
             if j is not None:
-                entries.append(self._arc(
-                    vertex, late[j], 1, ArcKind.LATE, late=1,
-                    minutes=klass.times[j] - request.target,
-                    name=f"late[{request.id}]"))  # fmt: skip
-            self.entry_arcs[request.id] = entries
+                counts = Counter(r.target for r in requests)
+                for target in sorted(counts):
+                    group.late[target] = self._arc(
+                        vertex, chains.late[j], counts[target],
+                        ArcKind.LATE, late=1, minutes=times[j] - target,
+                    )  # fmt: skip
+            groups.append(group)
+            for request in requests:
+                self.group_of[request.id] = group
+        self.groups.append(groups)
+
+    def route(
+        self, number: int, request: Request, point: int, late: bool
+    ) -> list[int]:
+        """Arcs a unit of ``request`` takes from the source to the node
+        that feeds the options at ``point`` (on time or late)."""
+        klass = self.classes[number]
+        chains = self.class_arcs[number]
+        group = self.group_of[request.id]
+        route = [group.book]
+        if late:
+            j = _index(klass.late_point(request))
+            route.append(group.late[request.target])
+            end = min(point, chains.high)
+            route += [chains.later[i] for i in range(j, end)]
+        else:
+            j = _index(klass.on_time_point(request))
+            route.append(_index(group.on_time))
+            end = max(point, chains.low)
+            route += [chains.earlier[i] for i in range(j, end, -1)]
+        if point in chains.exits:
+            route.append(chains.exits[point][late])
+        return route
+
+    def leaving(
+        self, number: int, flows: Sequence[int]
+    ) -> list[tuple[int, int]]:
+        """Point -> units leaving the (on-time, late) chain there."""
+        klass = self.classes[number]
+        chains = self.class_arcs[number]
+        total = [0] * len(klass.times)
+        nodes = self.catalog.nodes
+        for option, arc in self.option_arcs[number].items():
+            if flows[arc]:
+                total[klass.point(nodes[option[0]].first.start)] += flows[arc]
+        units = []
+        for i, count in enumerate(total):
+            if i in chains.exits:
+                on_time, late = chains.exits[i]
+                units.append((flows[on_time], flows[late]))
+            elif i >= chains.first_late:
+                units.append((0, count))
+            else:
+                units.append((count, 0))
+        return units
 
     def lateness_weight(self) -> int:
         """A weight for one late booking that outweighs any total of
@@ -408,3 +647,9 @@ class Network:
                 last = klass.times[-1]
                 total += sum(max(0, last - r.target) for r in klass.requests)
         return total + 1
+
+
+def _index(point: int | None) -> int:
+    if point is None:
+        raise RuntimeError("flow enters a chain where it has no point")
+    return point

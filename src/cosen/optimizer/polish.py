@@ -12,6 +12,7 @@ optimal (the contract asks exactness of tiers 1 to 3 only).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from typing import Final
 
@@ -23,13 +24,17 @@ __all__ = ["polish"]
 
 # Options looked at per booking: keeps the pass linear on large instances.
 _SCAN: Final = 400
+_CHECK_EVERY: Final = 256
 
 
 def polish(
-    catalog: Catalog, bookings: Mapping[str, Booking]
+    catalog: Catalog,
+    bookings: Mapping[str, Booking],
+    deadline: float | None = None,
 ) -> dict[str, Booking]:
     """Bookings with preferences honoured and appointments earlier where a
-    free option allows, tiers 1 to 3 unchanged."""
+    free option allows, tiers 1 to 3 unchanged; the requests not reached
+    by ``deadline`` (``time.monotonic()`` seconds) keep their bookings."""
     result = dict(bookings)
     nodes = catalog.nodes
     node_of = {
@@ -45,7 +50,13 @@ def polish(
         for request in klass.requests
     }
     pointers = {id(klass): 0 for klass in catalog.classes}
-    for request in catalog.problem.requests:
+    for number, request in enumerate(catalog.problem.requests):
+        if (
+            deadline is not None
+            and number % _CHECK_EVERY == 0
+            and time.monotonic() > deadline
+        ):
+            break
         visit = result.get(request.id)
         if not visit:
             continue

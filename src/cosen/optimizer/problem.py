@@ -10,9 +10,11 @@ time, arrival) into each request's :attr:`Request.earliest`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+import bisect
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Final
+from functools import cache
+from typing import Final, TypeVar
 
 __all__ = [
     "DEFAULT_MAX_GAP",
@@ -25,8 +27,12 @@ __all__ = [
     "blocking_rule",
     "compatible",
     "compatible_slots",
+    "visit_chains",
+    "visit_exams",
     "visit_options",
 ]
+
+ExamCode = TypeVar("ExamCode", bound=str)
 
 DEFAULT_MAX_GAP: Final = 90
 """Minutes allowed between the end of a visit's slot and the next one."""
@@ -193,7 +199,8 @@ def blocking_rule(
     first after which the remaining slots no longer take every exam asked
     is named, else :data:`ONE_TRIP`. ``None`` when some visit exists.
     """
-    if visit_options(request, slots, max_gap):
+    usable = compatible_slots(request, slots)
+    if next(visit_chains(request.exams, usable, max_gap), None):
         return None
     for rule, kept in _apply_rules(request, slots):
         if not request.exams <= frozenset().union(*(s.exams for s in kept)):
@@ -263,8 +270,15 @@ def visit_options(
 
     An option is one slot that takes every exam, or consecutive slots of
     one centre on one day, each starting when the previous one ends or at
-    most ``max_gap`` minutes later, each doing at least one exam not done
-    before. Options are listed by start, then by slots.
+    most ``max_gap`` minutes later, such that the exams can be shared out
+    among the slots with each slot doing a non-empty part of them that it
+    takes (:func:`visit_exams` gives the sharing). Options are listed by
+    start, then by slots.
+
+    A trip from which a slot other than the first can be dropped, leaving
+    a trip that still does every exam, is not listed: the smaller trip
+    starts at the same time in the same centre (equal on every tier of the
+    objective) and leaves a slot free. Every other trip is.
 
     Parameters
     ----------
@@ -275,44 +289,180 @@ def visit_options(
     max_gap
         Longest wait between two slots of a visit, in minutes.
     """
-    usable = compatible_slots(request, slots)
-    options: list[tuple[SlotData, ...]] = [
-        (s,) for s in usable if request.exams <= s.exams
-    ]
-    if len(request.exams) < 2:
-        return options
-    by_place: dict[tuple[str, int], list[SlotData]] = {}
-    for slot in usable:
-        by_place.setdefault((slot.center, slot.day), []).append(slot)
-    for place in by_place.values():
-        for position, first in enumerate(place):
-            _extend(
-                (first,), first.exams & request.exams, request.exams,
-                place[position + 1:], max_gap, options,
-            )  # fmt: skip
+    options = list(
+        visit_chains(request.exams, compatible_slots(request, slots), max_gap)
+    )
     options.sort(key=lambda o: (o[0].start, [s.id for s in o]))
     return options
 
 
+def visit_chains(
+    exams: frozenset[str], usable: Sequence[SlotData], max_gap: int
+) -> Iterator[tuple[SlotData, ...]]:
+    """The options of :func:`visit_options` among slots already known to
+    be usable (every rule of :data:`SLOT_RULES` holds), unsorted, lazily.
+
+    Whether a trip is listed depends on its own slots only, so the trips
+    among a subset of ``usable`` are those listed here that lie in it:
+    requests that ask for the same exams can share one enumeration over
+    the union of their usable slots.
+
+    Depth first from each slot: a slot joins the trip if every slot so far
+    can still do a distinct exam (else no sharing exists for any longer
+    trip), and the trip ends as soon as its slots take every exam (a
+    longer one could drop its last slot).
+    """
+    order = tuple(sorted(exams))
+    full = (1 << len(order)) - 1
+    by_place: dict[tuple[str, int], list[tuple[SlotData, int]]] = {}
+    for slot in usable:
+        mask = _mask(slot.exams, order)
+        if mask == full:
+            yield (slot,)
+        if len(order) > 1 and mask:
+            by_place.setdefault((slot.center, slot.day), []).append(
+                (slot, mask)
+            )
+    for place in by_place.values():
+        place.sort(key=lambda pair: pair[0].start)
+        starts = [slot.start for slot, _ in place]
+        for position, (first, mask) in enumerate(place):
+            if mask != full:
+                yield from _extend(
+                    (first,), (mask,), mask, _step(1, mask), full, place,
+                    starts, position + 1, max_gap,
+                )  # fmt: skip
+
+
+def visit_exams(
+    exams: Collection[ExamCode], slots: Sequence[Collection[ExamCode]]
+) -> tuple[frozenset[ExamCode], ...] | None:
+    """Which of ``exams`` each slot of a visit does, given the exams each
+    slot takes, or ``None`` if no sharing has every slot do at least one
+    exam it takes and the visit do them all.
+
+    Deterministic: each slot in turn does as many of the exams left as it
+    can while the later slots can still each do one and finish the visit
+    (ties: the alphabetically first exams). When every slot can do all
+    the exams left that it takes, that is the sharing. The booking lists
+    print it, and :func:`~cosen.optimizer.result.verify` checks that it
+    exists.
+    """
+    order = tuple(sorted(frozenset(exams)))
+    masks = [_mask(taken, order) for taken in slots]
+    shares: list[frozenset[ExamCode]] = []
+    left = (1 << len(order)) - 1
+    for position, mask in enumerate(masks):
+        part = next(
+            (
+                part
+                for part in _parts(mask & left, len(order))
+                if _completes(left & ~part, tuple(masks[position + 1 :]))
+            ),
+            0,
+        )
+        if not part:
+            return None
+        shares.append(
+            frozenset(e for i, e in enumerate(order) if part >> i & 1)
+        )
+        left &= ~part
+    return tuple(shares) if slots and not left else None
+
+
+def _mask(exams: Collection[str], order: Sequence[str]) -> int:
+    """The exams of ``order`` found in ``exams``, as bits."""
+    return sum(1 << i for i, exam in enumerate(order) if exam in exams)
+
+
+def _parts(mask: int, width: int) -> list[int]:
+    """Non-empty subsets of ``mask``, largest first, then alphabetically
+    first (lowest bits) first."""
+    subsets = []
+    subset = mask
+    while subset:
+        subsets.append(subset)
+        subset = (subset - 1) & mask
+    return sorted(
+        subsets,
+        key=lambda s: (-s.bit_count(), [not s >> i & 1 for i in range(width)]),
+    )
+
+
+@cache
+def _completes(left: int, masks: tuple[int, ...]) -> bool:
+    """Whether slots of these masks can each do a non-empty part of
+    ``left`` and together do all of it."""
+    union = 0
+    reps = 1
+    for mask in masks:
+        union |= mask
+        reps = _step(reps, mask & left)
+    return left & ~union == 0 and reps != 0
+
+
+@cache
+def _step(reps: int, mask: int) -> int:
+    """Sets of distinct exams, one per slot so far, after one more slot.
+
+    ``reps`` is a set of exam sets written as bits: bit ``u`` stands for
+    the exam set whose bits are ``u``. Empty (0) when the slots can no
+    longer each do a different exam (Hall's condition fails).
+    """
+    following = 0
+    used = 0
+    while reps >> used:
+        if reps >> used & 1:
+            free = mask & ~used
+            while free:
+                low = free & -free
+                following |= 1 << (used | low)
+                free ^= low
+        used += 1
+    return following
+
+
 def _extend(
     chain: tuple[SlotData, ...],
-    done: frozenset[str],
-    wanted: frozenset[str],
-    later: Sequence[SlotData],
+    masks: tuple[int, ...],
+    covered: int,
+    reps: int,
+    full: int,
+    place: Sequence[tuple[SlotData, int]],
+    starts: Sequence[int],
+    position: int,
     max_gap: int,
-    found: list[tuple[SlotData, ...]],
-) -> None:
-    if done == wanted:
-        if len(chain) > 1:
-            found.append(chain)
+) -> Iterator[tuple[SlotData, ...]]:
+    if covered == full:
+        if _minimal(chain, masks, full, max_gap):
+            yield chain
         return
     last = chain[-1]
-    for position, slot in enumerate(later):
-        if slot.start > last.end + max_gap:
-            break
-        new = (slot.exams & wanted) - done
-        if slot.start >= last.end and new:
-            _extend(
-                (*chain, slot), done | new, wanted, later[position + 1:],
-                max_gap, found,
+    index = bisect.bisect_left(starts, last.end, position)
+    latest = last.end + max_gap
+    while index < len(place) and starts[index] <= latest:
+        slot, mask = place[index]
+        following = _step(reps, mask)
+        if following:
+            yield from _extend(
+                (*chain, slot), (*masks, mask), covered | mask, following,
+                full, place, starts, index + 1, max_gap,
             )  # fmt: skip
+        index += 1
+
+
+def _minimal(
+    chain: Sequence[SlotData],
+    masks: tuple[int, ...],
+    full: int,
+    max_gap: int,
+) -> bool:
+    """Whether no slot but the first and the last can be dropped from a
+    complete trip (dropping the last leaves an incomplete one, or the
+    search would have stopped there)."""
+    for drop in range(1, len(chain) - 1):
+        if chain[drop + 1].start > chain[drop - 1].end + max_gap:
+            continue
+        if _completes(full, masks[:drop] + masks[drop + 1 :]):
+            return False
+    return True
