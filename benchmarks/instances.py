@@ -9,7 +9,9 @@ allocate`` would solve. Two kinds:
 - ``light``: the samples' mix (8 % two-exam visits), 1.2 slots per
   referral;
 - ``visits``: a quarter of the referrals are two- or three-exam visits,
-  as many slots as referrals (what the one-trip rule finds hardest).
+  as many slots as referrals (what the one-trip rule finds hardest);
+- ``unavailable``: ``light`` with 30 % of the patients unable to come at
+  some times (a weekday morning or afternoon, a day, a few days).
 """
 
 from __future__ import annotations
@@ -41,13 +43,18 @@ VISIT_MIX: Final = (
 )
 """Exams asked in ``visits`` instances: 25 % visits, 7 % of three exams."""
 
-KINDS: Final = ("light", "visits")
+KINDS: Final = ("light", "visits", "unavailable")
 
 
 def instance(size: int, seed: int = 1, kind: str = "light") -> Problem:
     """The optimizer's problem for an instance of ``size`` referrals."""
     if kind == "light":
         spec = SampleSpec(now=NOW, referrals=size, bad_rows=0, seed=seed)
+    elif kind == "unavailable":
+        spec = SampleSpec(
+            now=NOW, referrals=size, bad_rows=0, seed=seed,
+            unavailable_share=0.3,
+        )  # fmt: skip
     elif kind == "visits":
         spec = SampleSpec(
             now=NOW, referrals=size, bad_rows=0, seed=seed,

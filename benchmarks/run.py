@@ -3,14 +3,16 @@
 Each instance runs in its own process so that its peak memory is its own.
 Prints, per instance: its kind (``light``: the samples' mix, 8 % two-exam
 visits, 1.2 slots per referral; ``visits``: 25 % two- or three-exam
-visits, one slot per referral), the time limit, wall time of the solve,
+visits, one slot per referral; ``unavailable``: ``light`` with 30 % of the
+patients unable to come at some times), the time limit, wall time of the solve,
 peak memory of the process, status, tiers 1-3 of the optimizer and of
 first come first served, the gap to the bound, and the share of referrals
 seen within their target. The last rows solve the largest instance under
 a short limit, to show where the solver stops and with what gap.
 
     python benchmarks/run.py [--sizes 200,1000,5000,20000]
-        [--kinds light,visits] [--time-limit 60] [--short 15] [--seed 1]
+        [--kinds light,visits,unavailable] [--time-limit 60] [--short 15]
+        [--seed 1]
 """
 
 from __future__ import annotations
@@ -70,7 +72,7 @@ def measure(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default="200,1000,5000,20000")
-    parser.add_argument("--kinds", default="light,visits")
+    parser.add_argument("--kinds", default="light,visits,unavailable")
     parser.add_argument("--time-limit", type=float, default=60.0)
     parser.add_argument("--short", type=float, default=15.0)
     parser.add_argument("--seed", type=int, default=1)

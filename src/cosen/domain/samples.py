@@ -147,6 +147,9 @@ class SampleSpec:
         How far back referrals arrive.
     demand_mix
         Exams asked (``+`` joins them in one trip) and their shares.
+    unavailable_share
+        Share of the referrals whose patient cannot come at some times (a
+        weekday morning or afternoon, a day, or a few days).
     """
 
     now: datetime
@@ -157,6 +160,7 @@ class SampleSpec:
     seed: int = 1
     history_hours: int = 36
     demand_mix: tuple[tuple[str, float], ...] = DEMAND_MIX
+    unavailable_share: float = 0.0
 
 
 def sample_slots(spec: SampleSpec) -> list[Row]:
@@ -245,9 +249,28 @@ def sample_referrals(spec: SampleSpec) -> list[Row]:
         )
     rows.extend(duplicates)
     rows.sort(key=lambda r: r["received_at"])
+    # A stream of its own: the other draws stay as without it.
+    unavailable = random.Random(spec.seed * 104_729 + 7)
     for number, row in enumerate(rows, start=1):
         row["referral_id"] = f"D{number:05d}"
+        if unavailable.random() < spec.unavailable_share:
+            row["unavailable"] = _unavailability(unavailable, spec.now)
     return rows
+
+
+def _unavailability(rng: random.Random, now: datetime) -> str:
+    """One item a patient might give: a weekday's morning or afternoon, a
+    day, or a few days, in the next two weeks."""
+    weekday = rng.choice(("lundi", "mardi", "mercredi", "jeudi", "vendredi"))
+    day = now.date() + timedelta(days=rng.randrange(1, 14))
+    return rng.choice(
+        (
+            f"{weekday} matin",
+            f"{weekday} après-midi",
+            f"{day:%d/%m/%Y}",
+            f"du {day:%d/%m/%Y} au {day + timedelta(days=2):%d/%m/%Y}",
+        )
+    )
 
 
 def sample_records(spec: SampleSpec) -> tuple[list[Referral], list[Slot]]:
