@@ -40,9 +40,10 @@ __all__ = [
     "open_backend",
 ]
 
-# An arbitrary constant: the advisory lock that serializes cosen writers
-# on one PostgreSQL database (ASCII of "cosen" as a number).
-_ADVISORY_LOCK: Final = 0x636F73656E
+# The advisory lock that serializes cosen writers on one ledger: a
+# constant ("cose" in ASCII) and the ledger's schema, so that two ledgers
+# in two schemas of one database never wait for each other.
+_ADVISORY_LOCK: Final = 0x636F7365
 _URL_SCHEMES: Final = ("postgresql://", "postgres://")
 
 
@@ -365,7 +366,10 @@ class _Postgres(_Transactions):
         with self._transaction("BEGIN"):
             milliseconds = max(1, round(self.wait * 1000))
             self.execute(f"SET LOCAL lock_timeout = {milliseconds}")
-            self.execute("SELECT pg_advisory_xact_lock(?)", (_ADVISORY_LOCK,))
+            self.execute(
+                "SELECT pg_advisory_xact_lock(?, hashtext(current_schema()))",
+                (_ADVISORY_LOCK,),
+            )
             yield
 
     @contextmanager
