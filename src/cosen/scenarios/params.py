@@ -24,7 +24,7 @@ from pydantic import ValidationError
 from cosen.allocation import AllocationSettings, Policy
 from cosen.clock import TargetClock, localize
 from cosen.domain import Exam, Group, Slot
-from cosen.errors import OptionError
+from cosen.tomlfiles import SettingError
 
 __all__ = [
     "WEEKDAY_NAMES",
@@ -45,43 +45,11 @@ WORKWEEK: Final = (0, 1, 2, 3, 4)
 """Monday to Friday, as ``date.weekday()`` numbers them."""
 
 
-class ScenarioError(OptionError):
-    """A scenario that cannot be run, as one French line.
+class ScenarioError(SettingError):
+    """A scenario that cannot be run, as one French line naming the
+    scenario file, the dotted key (``demand.2.per_day``) and its line."""
 
-    Parameters
-    ----------
-    key
-        Dotted path of the key at fault (``demand.2.per_day``).
-    problem
-        What is wrong, in French.
-    source
-        The scenario file's name, when known.
-    line
-        The key's line in that file, when known.
-    """
-
-    def __init__(
-        self,
-        key: str,
-        problem: str,
-        source: str | None = None,
-        line: int | None = None,
-    ) -> None:
-        self.key = key
-        self.problem = problem
-        where = "Scénario" + (f" « {source} »" if source else "")
-        if line is not None:
-            where += f", ligne {line}"
-        end = "" if problem.endswith(".") else "."
-        super().__init__(f"{where}, clé « {key} » : {problem}{end}")
-
-    def inside(self, prefix: str) -> ScenarioError:
-        """The same error for a key of the table at ``prefix``."""
-        return ScenarioError(f"{prefix}.{self.key}", self.problem)
-
-    def located(self, source: str, line: int | None) -> ScenarioError:
-        """The same error, naming the file and line."""
-        return ScenarioError(self.key, self.problem, source, line)
+    document = "Scénario"
 
 
 def _check(ok: bool, key: str, problem: str) -> None:
