@@ -279,7 +279,8 @@ def _downloaded(driver: Any, pattern: str) -> Path:
             p for p in driver.downloads.glob(pattern) if p.stat().st_size > 0
         ]
         if done:
-            return done[0]
+            found: Path = done[0]
+            return found
         time.sleep(0.1)
     raise AssertionError(f"{pattern} n'a pas été téléchargé")
 
