@@ -129,7 +129,7 @@ def solve(
     started = time.monotonic()
     deadline = started + settings.time_limit
     catalogs = [
-        Catalog.build(part)
+        Catalog.build(part, {r.id for r in part.requests if r.unavailable})
         for part in components(problem)
         if part.requests and part.slots
     ]
@@ -144,6 +144,12 @@ def solve(
         remaining = max(0.0, deadline - time.monotonic())
         share = time.monotonic() + remaining / (len(catalogs) - number)
         part = _solve_part(catalog, share, settings)
+        while catalog.relaxed and not part.optimal:
+            # Keep the unavailability of the requests that cost something
+            # (of every one when none did: the catalogue is then exact).
+            kept = catalog.conflicts or catalog.relaxed
+            catalog = Catalog.build(catalog.problem, catalog.relaxed - kept)
+            part = _solve_part(catalog, share, settings, part)
         bookings |= polish(catalog, part.bookings, deadline)
         bound += part.bound
         methods[part.method] += 1
@@ -173,13 +179,18 @@ def _option_count(catalog: Catalog) -> int:
 class _Search:
     """The best solution and the tightest bound of one part so far."""
 
-    def __init__(self, catalog: Catalog, deadline: float) -> None:
+    def __init__(
+        self, catalog: Catalog, deadline: float, known: _Part | None = None
+    ) -> None:
         self.catalog = catalog
         self.deadline = deadline
         self.bookings = first_come_first_served(catalog.problem, catalog)
         self.tiers = evaluate(catalog.problem, self.bookings)
         self.method = "greedy"
         self.bound = _trivial_bound(catalog)
+        if known is not None:
+            self.offer(known.bookings, known.method)
+            self.tighten(known.bound)
 
     @property
     def closed(self) -> bool:
@@ -249,9 +260,14 @@ def _trivial_bound(catalog: Catalog) -> Tiers:
 
 
 def _solve_part(
-    catalog: Catalog, deadline: float, settings: SolverSettings
+    catalog: Catalog,
+    deadline: float,
+    settings: SolverSettings,
+    known: _Part | None = None,
 ) -> _Part:
-    search = _Search(catalog, deadline)
+    """The best solution and bound of one part by ``deadline``, from what
+    is ``known`` (a solution and a bound) if anything."""
+    search = _Search(catalog, deadline, known)
     visits = _has_visits(catalog)
     everything = _option_count(catalog) <= _ALL_OPTIONS
     network = Network.build(
@@ -362,9 +378,9 @@ def _cp_sat(
         settings.workers,
     )
     search.offer(bookings_from_flows(network, result.flows), "cp-sat")
+    # What CP-SAT proves is its flow's tiers (on a relaxed catalogue its
+    # bookings may be worse): its bound holds them when it is optimal.
     search.tighten(result.bound)
-    if result.status is Status.OPTIMAL:
-        search.tighten(search.tiers)
 
 
 def fcfs_solution(problem: Problem, bookings: dict[str, Booking]) -> Solution:

@@ -49,14 +49,15 @@ from __future__ import annotations
 import bisect
 import enum
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, fields
+from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import dataclass, field, fields, replace
 from typing import Final
 
 from cosen.optimizer.problem import (
     Problem,
     Request,
     SlotData,
+    available,
     compatible,
     visit_chains,
 )
@@ -156,19 +157,35 @@ class Catalog:
         Slot nodes, by start.
     classes
         Request classes with their options.
+    relaxed
+        Requests whose unavailability the classes ignore: they join the
+        class of the same request without it, so they may be blocked from
+        some of its options (:meth:`allows`). A network of such classes is
+        a relaxation: its bounds hold, its flows need their units given to
+        members who may take them (``decompose.py``).
+    conflicts
+        Relaxed requests for whom giving a flow's units to members who may
+        take them cost something (filled by ``decompose.py``): the next,
+        tighter catalogue keeps their unavailability.
     """
 
     problem: Problem
     nodes: list[SlotNode]
     classes: list[RequestClass]
+    relaxed: frozenset[str] = frozenset()
+    conflicts: set[str] = field(default_factory=set)
 
     @classmethod
-    def build(cls, problem: Problem) -> Catalog:
-        """Catalogue ``problem``: every option of every class.
+    def build(
+        cls, problem: Problem, relaxed: Collection[str] = frozenset()
+    ) -> Catalog:
+        """Catalogue ``problem``: every option of every class, the
+        unavailability of the ``relaxed`` requests left aside.
 
         Never cut short, even by a time limit: first come, first served,
         the floor of every answer, needs every option.
         """
+        relaxed = frozenset(relaxed)
         declined = frozenset().union(*(r.forbidden for r in problem.requests))
         groups: dict[tuple[object, ...], list[SlotData]] = {}
         for slot in problem.slots:
@@ -188,19 +205,26 @@ class Catalog:
         firsts = [node.first for node in nodes]
         starts = [slot.start for slot in firsts]
         slot_ids = frozenset(problem.slot_index)
+        taking: dict[frozenset[str], list[int]] = {}
         members: dict[tuple[object, ...], list[Request]] = {}
         for request in problem.requests:
-            key = class_key(request, starts, slot_ids)
+            if request.id in relaxed or not request.unavailable:
+                blocked: tuple[tuple[int, int], ...] = ()
+            else:
+                if request.exams not in taking:
+                    taking[request.exams] = [
+                        s.start for s in firsts if s.exams & request.exams
+                    ]
+                blocked = _blocked(request, taking[request.exams])
+            key = class_key(request, starts, slot_ids, blocked)
             members.setdefault(key, []).append(request)
         # The rules pick each class's usable slot nodes; classes asking for
         # the same exams share one enumeration of trips over the union of
-        # theirs, each keeping the trips within its own.
+        # theirs, each keeping the trips within its own. The first member
+        # speaks for all, without its unavailability where it blocks
+        # nothing or is relaxed.
         usable = {
-            key: [
-                n
-                for n, slot in enumerate(firsts)
-                if compatible(group[0], slot)
-            ]
+            key: _usable(_speaker(group[0], key), firsts)
             for key, group in members.items()
         }
         by_exams: dict[frozenset[str], list[tuple[object, ...]]] = {}
@@ -227,10 +251,47 @@ class Catalog:
         for key, group in members.items():
             times = sorted({starts[o[0]] for o in options[key]})
             classes.append(RequestClass(group, options[key], times))
-        return cls(problem, nodes, classes)
+        return cls(problem, nodes, classes, relaxed)
 
     def start(self, option: Option) -> int:
         return self.nodes[option[0]].first.start
+
+    def allows(self, request: Request, option: Option) -> bool:
+        """Whether the patient can come to every slot of an option of
+        their class (always, unless the catalogue is :attr:`relaxed`)."""
+        return not request.unavailable or all(
+            available(request, self.nodes[n].first) for n in option
+        )
+
+
+def _usable(request: Request, slots: Sequence[SlotData]) -> list[int]:
+    """Positions of the slots ``request`` may use."""
+    return [n for n, slot in enumerate(slots) if compatible(request, slot)]
+
+
+def _speaker(request: Request, key: tuple[object, ...]) -> Request:
+    """A class's first member as the rules should see it for all: its
+    unavailability counts only if the class is keyed by what it blocks."""
+    return request if key[_BLOCKED] else replace(request, unavailable=())
+
+
+def _blocked(
+    request: Request, starts: Sequence[int]
+) -> tuple[tuple[int, int], ...]:
+    """The runs of ``starts`` (sorted) that fall while the patient is
+    unavailable, as merged index ranges: what an unavailability changes
+    for the rules, nothing when it blocks none of these starts."""
+    runs: list[tuple[int, int]] = []
+    for first, end in sorted(request.unavailable):
+        low = bisect.bisect_left(starts, first)
+        high = bisect.bisect_left(starts, end)
+        if low == high:
+            continue
+        if runs and low <= runs[-1][1]:
+            runs[-1] = (runs[-1][0], max(runs[-1][1], high))
+        else:
+            runs.append((low, high))
+    return tuple(runs)
 
 
 def _trips(
@@ -248,17 +309,22 @@ def _trips(
 
 
 def class_key(
-    request: Request, starts: Sequence[int], slot_ids: frozenset[str]
+    request: Request,
+    starts: Sequence[int],
+    slot_ids: frozenset[str],
+    blocked: tuple[tuple[int, int], ...] = (),
 ) -> tuple[object, ...]:
     """What decides a request's compatible options among these slots.
 
     Times are rounded up to the next slot start, so requests whose earliest
     start or 18th birthday fall between the same two slots share a class;
-    declined slots count only if they are among these. Every other field a
-    rule might read is taken as it is, so a field added to
-    :class:`~cosen.optimizer.problem.Request` for a new rule of
-    :data:`~cosen.optimizer.problem.SLOT_RULES` splits the classes without
-    a change here.
+    declined slots count only if they are among these; an unavailability
+    counts as the slots it ``blocked`` (:func:`_blocked` over the starts of
+    the slots taking one of the exams asked), so one that blocks none
+    splits no class. Every other field a rule might read is taken as it
+    is, so a field added to :class:`~cosen.optimizer.problem.Request` for a
+    new rule of :data:`~cosen.optimizer.problem.SLOT_RULES` splits the
+    classes without a change here.
     """
     earliest = bisect.bisect_left(starts, request.earliest)
     child: int | None = None
@@ -270,6 +336,7 @@ def class_key(
         earliest,
         child,
         request.forbidden & slot_ids,
+        blocked,
         *(
             getattr(request, name)
             for name in _REQUEST_FIELDS
@@ -278,8 +345,11 @@ def class_key(
     )
 
 
+_BLOCKED: Final = 3  # where the key holds the blocked runs
 _REQUEST_FIELDS: Final = tuple(f.name for f in fields(Request))
-_KEYED: Final = frozenset({"earliest", "child_until", "forbidden"})
+_KEYED: Final = frozenset(
+    {"earliest", "child_until", "forbidden", "unavailable"}
+)
 # What no booking rule reads: the objective's and the tie-breaks' fields.
 _NO_RULE_READS: Final = frozenset({"id", "target", "preferred", "rank"})
 
