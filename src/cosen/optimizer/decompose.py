@@ -28,7 +28,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from cosen.optimizer.network import Catalog, Network, Option, RequestClass
-from cosen.optimizer.problem import Request, SlotData
+from cosen.optimizer.problem import Request, SlotData, available_at
 from cosen.optimizer.result import Booking
 
 __all__ = ["bookings_from_flows", "flows_from_bookings"]
@@ -186,17 +186,50 @@ def _leaving(
                 on_time[_index(klass.on_time_point(request))].append(request)
     leaving: list[list[Request]] = [[] for _ in range(count)]
     units = network.leaving(number, flows)
+    relaxed = network.catalog.relaxed
     pool: list[tuple[int, int, str, Request]] = []
     for i in reversed(range(count)):
         for r in on_time[i]:
             heapq.heappush(pool, (-r.target, -r.rank, r.id, r))
-        leaving[i] += [heapq.heappop(pool)[-1] for _ in range(units[i][0])]
+        leaving[i] += _take(pool, units[i][0], klass.times[i], relaxed)
     pool = []
     for i in range(count):
         for r in late[i]:
             heapq.heappush(pool, (r.target, r.rank, r.id, r))
-        leaving[i] += [heapq.heappop(pool)[-1] for _ in range(units[i][1])]
+        leaving[i] += _take(pool, units[i][1], klass.times[i], relaxed)
     return leaving
+
+
+def _take(
+    pool: list[tuple[int, int, str, Request]],
+    count: int,
+    moment: int,
+    relaxed: frozenset[str],
+) -> list[Request]:
+    """The first ``count`` requests of ``pool`` (a heap), passing over the
+    relaxed ones who cannot come at ``moment`` while others can.
+
+    Which requests of the pool leave costs the same: all are on time
+    there (on-time chain), or all late and their minutes add up to the
+    same (late chain). So passing over costs nothing.
+    """
+    taken: list[Request] = []
+    passed: list[tuple[int, int, str, Request]] = []
+    while len(taken) < count and pool:
+        entry = heapq.heappop(pool)
+        request = entry[-1]
+        if request.id in relaxed and not available_at(request, moment):
+            passed.append(entry)
+        else:
+            taken.append(request)
+    for entry in passed:
+        if len(taken) < count:
+            taken.append(entry[-1])
+        else:
+            heapq.heappush(pool, entry)
+    if len(taken) < count:
+        raise RuntimeError("flow is not conserved along a chain")
+    return taken
 
 
 def _index(point: int | None) -> int:
@@ -211,13 +244,21 @@ def _match(
     """Pair requests with options at one point, honouring preferences."""
     if len(requests) != len(options):
         raise RuntimeError("flow is not conserved at a point")
-    nodes = network.catalog.nodes
+    catalog = network.catalog
+    nodes = catalog.nodes
     free = list(options)
     matched = []
     for request in sorted(requests, key=lambda r: (not r.preferred, r.rank)):
+        # A visit of a relaxed catalogue may have a later slot the patient
+        # cannot come to: another one, if any, else the exchange's turn.
+        able = (
+            [o for o in free if catalog.allows(request, o)] or free
+            if request.id in catalog.relaxed
+            else free
+        )
         choice = next(
-            (o for o in free if nodes[o[0]].first.center in request.preferred),
-            free[0],
+            (o for o in able if nodes[o[0]].first.center in request.preferred),
+            able[0],
         )
         free.remove(choice)
         matched.append((request.id, choice))

@@ -184,13 +184,15 @@ class _Search:
     ) -> None:
         self.catalog = catalog
         self.deadline = deadline
-        self.bookings = first_come_first_served(catalog.problem, catalog)
-        self.tiers = evaluate(catalog.problem, self.bookings)
-        self.method = "greedy"
         self.bound = _trivial_bound(catalog)
-        if known is not None:
-            self.offer(known.bookings, known.method)
+        if known is None:
+            self.bookings = first_come_first_served(catalog.problem, catalog)
+            self.method = "greedy"
+        else:
+            # Never worse than first come, first served, which began it.
+            self.bookings, self.method = known.bookings, known.method
             self.tighten(known.bound)
+        self.tiers = evaluate(catalog.problem, self.bookings)
 
     @property
     def closed(self) -> bool:
@@ -282,7 +284,10 @@ def _solve_part(
     pool = None if everything else OptionPool(network)
     for step in (_flows, _booking, _lexicographic):
         step(search, network, pool)
-        if search.closed or not search.left():
+        # On a relaxed catalogue, a conflict says the relaxation is what
+        # keeps solution and bound apart: a tighter one does better than
+        # more search.
+        if search.closed or not search.left() or catalog.conflicts:
             return search.part()
     if everything and search.affords(_building(network)):
         _cp_sat(search, network, settings)

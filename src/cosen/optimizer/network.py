@@ -221,12 +221,25 @@ class Catalog:
         # The rules pick each class's usable slot nodes; classes asking for
         # the same exams share one enumeration of trips over the union of
         # theirs, each keeping the trips within its own. The first member
-        # speaks for all, without its unavailability where it blocks
-        # nothing or is relaxed.
-        usable = {
-            key: _usable(_speaker(group[0], key), firsts)
-            for key, group in members.items()
-        }
+        # speaks for all: the rules but unavailability give the nodes of
+        # its class without it (worked out once), from which it takes
+        # those it can come to when its unavailability blocks some.
+        plain: dict[tuple[object, ...], list[int]] = {}
+        usable: dict[tuple[object, ...], list[int]] = {}
+        for key, group in members.items():
+            free = (*key[:_BLOCKED], (), *key[_BLOCKED + 1 :])
+            if free not in plain:
+                speaker = replace(group[0], unavailable=())
+                plain[free] = [
+                    n
+                    for n, slot in enumerate(firsts)
+                    if compatible(speaker, slot)
+                ]
+            usable[key] = (
+                [n for n in plain[free] if available(group[0], firsts[n])]
+                if key[_BLOCKED]
+                else plain[free]
+            )
         by_exams: dict[frozenset[str], list[tuple[object, ...]]] = {}
         for key, group in members.items():
             by_exams.setdefault(group[0].exams, []).append(key)
@@ -262,17 +275,6 @@ class Catalog:
         return not request.unavailable or all(
             available(request, self.nodes[n].first) for n in option
         )
-
-
-def _usable(request: Request, slots: Sequence[SlotData]) -> list[int]:
-    """Positions of the slots ``request`` may use."""
-    return [n for n, slot in enumerate(slots) if compatible(request, slot)]
-
-
-def _speaker(request: Request, key: tuple[object, ...]) -> Request:
-    """A class's first member as the rules should see it for all: its
-    unavailability counts only if the class is keyed by what it blocks."""
-    return request if key[_BLOCKED] else replace(request, unavailable=())
 
 
 def _blocked(

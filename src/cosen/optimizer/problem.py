@@ -25,6 +25,7 @@ __all__ = [
     "SlotData",
     "SlotRule",
     "available",
+    "available_at",
     "blocking_rule",
     "compatible",
     "compatible_slots",
@@ -146,7 +147,12 @@ class SlotRule:
 
 def available(request: Request, slot: SlotData) -> bool:
     """Whether ``slot`` starts while the patient can come."""
-    return not any(a <= slot.start < b for a, b in request.unavailable)
+    return available_at(request, slot.start)
+
+
+def available_at(request: Request, minute: int) -> bool:
+    """Whether the patient can come to a slot starting at ``minute``."""
+    return not any(a <= minute < b for a, b in request.unavailable)
 
 
 SLOT_RULES: Final = (
