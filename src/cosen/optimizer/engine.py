@@ -148,7 +148,7 @@ def solve(
             # Keep the unavailability of the requests that cost something
             # (of every one when none did: the catalogue is then exact).
             kept = catalog.conflicts or catalog.relaxed
-            catalog = Catalog.build(catalog.problem, catalog.relaxed - kept)
+            catalog = catalog.tightened(kept)
             part = _solve_part(catalog, share, settings, part)
         bookings |= polish(catalog, part.bookings, deadline)
         bound += part.bound

@@ -212,9 +212,7 @@ class Catalog:
                 blocked: tuple[tuple[int, int], ...] = ()
             else:
                 if request.exams not in taking:
-                    taking[request.exams] = [
-                        s.start for s in firsts if s.exams & request.exams
-                    ]
+                    taking[request.exams] = _exam_starts(firsts, request.exams)
                 blocked = _blocked(request, taking[request.exams])
             key = class_key(request, starts, slot_ids, blocked)
             members.setdefault(key, []).append(request)
@@ -269,12 +267,58 @@ class Catalog:
     def start(self, option: Option) -> int:
         return self.nodes[option[0]].first.start
 
+    def tightened(self, kept: Collection[str]) -> Catalog:
+        """This catalogue with the unavailability of the relaxed requests
+        ``kept`` counted: they leave their classes for classes keyed by
+        what it blocks (as :meth:`build` would make them), whose options
+        are those of their former class they can come to. The trips among
+        a class's usable nodes are the trips that lie in them, so nothing
+        is enumerated again.
+        """
+        kept = frozenset(kept) & self.relaxed
+        firsts = [node.first for node in self.nodes]
+        starts = [slot.start for slot in firsts]
+        slot_ids = frozenset(self.problem.slot_index)
+        taking: dict[frozenset[str], list[int]] = {}
+        classes = []
+        moved: dict[tuple[object, ...], tuple[list[Request], RequestClass]]
+        moved = {}
+        for klass in self.classes:
+            staying = [r for r in klass.requests if r.id not in kept]
+            if staying:
+                classes.append(
+                    RequestClass(staying, klass.options, klass.times)
+                )
+            for request in klass.requests:
+                if request.id not in kept:
+                    continue
+                if request.exams not in taking:
+                    taking[request.exams] = _exam_starts(firsts, request.exams)
+                blocked = _blocked(request, taking[request.exams])
+                key = (
+                    id(klass),
+                    class_key(request, starts, slot_ids, blocked),
+                )
+                moved.setdefault(key, ([], klass))[0].append(request)
+        for members, former in moved.values():
+            options = [o for o in former.options if self.allows(members[0], o)]
+            times = sorted({starts[o[0]] for o in options})
+            classes.append(RequestClass(members, options, times))
+        return Catalog(self.problem, self.nodes, classes, self.relaxed - kept)
+
     def allows(self, request: Request, option: Option) -> bool:
         """Whether the patient can come to every slot of an option of
         their class (always, unless the catalogue is :attr:`relaxed`)."""
         return not request.unavailable or all(
             available(request, self.nodes[n].first) for n in option
         )
+
+
+def _exam_starts(
+    slots: Sequence[SlotData], exams: frozenset[str]
+) -> list[int]:
+    """Starts of the slots that take one of ``exams``."""
+    return [slot.start for slot in slots if slot.exams & exams]
 
 
 def _blocked(
