@@ -143,13 +143,15 @@ def solve(
     for number, catalog in enumerate(catalogs):
         remaining = max(0.0, deadline - time.monotonic())
         share = time.monotonic() + remaining / (len(catalogs) - number)
-        part = _solve_part(catalog, share, settings)
+        part, network = _solve_part(catalog, share, settings)
         while catalog.relaxed and not part.optimal:
             # Keep the unavailability of the requests that cost something
             # (of every one when none did: the catalogue is then exact).
             kept = catalog.conflicts or catalog.relaxed
             catalog = catalog.tightened(kept)
-            part = _solve_part(catalog, share, settings, part)
+            part, network = _solve_part(
+                catalog, share, settings, part, network
+            )
         bookings |= polish(catalog, part.bookings, deadline)
         bound += part.bound
         methods[part.method] += 1
@@ -266,15 +268,34 @@ def _solve_part(
     deadline: float,
     settings: SolverSettings,
     known: _Part | None = None,
-) -> _Part:
+    network: Network | None = None,
+) -> tuple[_Part, Network]:
     """The best solution and bound of one part by ``deadline``, from what
-    is ``known`` (a solution and a bound) if anything."""
+    is ``known`` (a solution and a bound) if anything, with its network:
+    ``network`` refined if given (the network of the catalogue that
+    ``catalog`` tightens)."""
     search = _Search(catalog, deadline, known)
     visits = _has_visits(catalog)
+    # A tightened catalogue only has more options: a network that held
+    # them all may now hold a working set too, never the reverse.
     everything = _option_count(catalog) <= _ALL_OPTIONS
-    network = Network.build(
-        catalog, None if everything or not visits else _working_set
-    )
+    chooser = None if everything or not visits else _working_set
+    if network is None:
+        network = Network.build(catalog, chooser)
+    else:
+        network.refine(catalog, chooser)
+    return _search(search, network, settings, everything), network
+
+
+def _search(
+    search: _Search,
+    network: Network,
+    settings: SolverSettings,
+    everything: bool,
+) -> _Part:
+    """Tighten the solution and bound of one part on its network."""
+    catalog = network.catalog
+    visits = _has_visits(catalog)
     if not visits:
         if search.fits(network, FlowMode.EXACT):
             flows = solve_flow(network)

@@ -284,11 +284,10 @@ class Catalog:
         moved: dict[tuple[object, ...], tuple[list[Request], RequestClass]]
         moved = {}
         for klass in self.classes:
+            # A class all of whose members leave stays (empty), so that
+            # class numbers hold in a network refined with this catalogue.
             staying = [r for r in klass.requests if r.id not in kept]
-            if staying:
-                classes.append(
-                    RequestClass(staying, klass.options, klass.times)
-                )
+            classes.append(RequestClass(staying, klass.options, klass.times))
             for request in klass.requests:
                 if request.id not in kept:
                     continue
@@ -610,6 +609,38 @@ class Network:
         self.minutes.append(minutes)
         return len(self.tails) - 1
 
+    def refine(
+        self,
+        catalog: Catalog,
+        options: Callable[[int, RequestClass], Iterable[Option]] | None = None,
+    ) -> None:
+        """Take in ``catalog``, made by :meth:`Catalog.tightened` from this
+        network's: the requests it moved leave their groups (their arcs
+        carry one unit less; the chains' and options' capacities, upper
+        bounds, stay), and its new classes get their chains and options
+        (``options`` as in :meth:`build`).
+        """
+        for request_id in self.catalog.relaxed - catalog.relaxed:
+            group = self.group_of.pop(request_id)
+            request = next(r for r in group.requests if r.id == request_id)
+            group.requests.remove(request)
+            for arc in (
+                group.book,
+                group.on_time,
+                group.late.get(request.target),
+            ):
+                if arc is not None:
+                    self.caps[arc] -= 1
+        self.catalog = catalog
+        for number in range(len(self.class_arcs), len(catalog.classes)):
+            klass = catalog.classes[number]
+            self._add_class(klass)
+            chosen = (
+                klass.options if options is None else options(number, klass)
+            )
+            for option in chosen:
+                self.add_option(number, option)
+
     def add_option(self, number: int, option: Option) -> int:
         """Give an option of class ``number`` its arc (once); return it."""
         arcs = self.option_arcs[number]
@@ -641,7 +672,9 @@ class Network:
         size = len(klass.requests)
         times = klass.times
         count = len(times)
-        targets = [r.target for r in klass.requests]
+        # An empty class (see Catalog.tightened) gets chains carrying
+        # nothing.
+        targets = [r.target for r in klass.requests] or [0]
         # A_i from the point of the earliest target to that of the latest,
         # B_i from the first point after the earliest target to the first
         # after the latest: beyond, every request of the class reaches
