@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from cosen.optimizer import Status, first_come_first_served, solve
 from cosen.optimizer.decompose import bookings_from_flows, flows_from_bookings
-from cosen.optimizer.flow import solve_flow
+from cosen.optimizer.flow import flow_tiers, solve_flow
 from cosen.optimizer.network import Catalog, Network
 from cosen.optimizer.result import evaluate, verify
 from tests.conftest import ProblemBuilder
@@ -105,3 +105,32 @@ def test_costly_exchange_is_a_conflict(
     assert solution.status is Status.OPTIMAL
     assert solution.tiers == evaluate(problem, bookings)
     assert solution.tiers.late_minutes == 300
+
+
+def test_refined_network_solves_as_a_fresh_one(
+    problem_builder: ProblemBuilder,
+) -> None:
+    """Tightening a relaxed catalogue and refining its network gives the
+    flow of the exact network built anew; a class all of whose members
+    left stays, empty."""
+    for start in (600, 615, 900, 1500):
+        problem_builder.slot("A", start=start)
+    problem_builder.request("A", target=600, unavailable=((600, 620),))
+    problem_builder.request("A", target=600, unavailable=((590, 610),))
+    problem = problem_builder.problem()
+    relaxed = Catalog.build(problem, {"R1", "R2"})
+    network = Network.build(relaxed)
+    tightened = relaxed.tightened({"R1", "R2"})
+    network.refine(tightened)
+    assert not tightened.relaxed
+    assert [len(k.requests) for k in tightened.classes] == [0, 1, 1]
+    fresh = Network.build(Catalog.build(problem))
+    refined = flow_tiers(network, solve_flow(network))
+    assert refined == flow_tiers(fresh, solve_flow(fresh))
+    bookings = bookings_from_flows(network, solve_flow(network))
+    verify(problem, bookings)
+    assert evaluate(problem, bookings) == refined
+    assert {r: b[0].start for r, b in bookings.items()} == {
+        "R1": 900,
+        "R2": 615,
+    }

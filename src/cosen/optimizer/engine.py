@@ -25,6 +25,12 @@
    by local moves that keep tiers 1 to 3 (``polish.py``).
 5. The bookings are checked against every rule, their tiers recomputed.
 
+A part where patients have unavailability is first solved with it
+relaxed (``network.py``): its bound holds, its bookings honour it; when
+they fall short of the bound because of it, the patients it cost are
+given classes of their own and the part is solved again on the refined
+network, from the best solution and bound so far.
+
 Every step runs within the time limit: enumeration, the LPs, CP-SAT and
 polish stop at the deadline; a flow, which cannot be interrupted, and the
 building of the lexicographic LP only start when their size says they end
