@@ -261,9 +261,16 @@ def _dask_client(address: str, wait: float) -> Iterator[tuple[Any, Any]]:
             "option --dask : Dask n'est pas installé (pip install "
             "'cosen[dask]')."
         ) from None
-    log = logging.getLogger("distributed")
-    level = log.level
-    log.setLevel(logging.CRITICAL + 1)
+    # distributed sets levels on its modules' loggers (distributed.client
+    # among them): each one is silenced, not only their parent.
+    loggers = [logging.getLogger("distributed")] + [
+        logging.getLogger(name)
+        for name in list(logging.root.manager.loggerDict)
+        if name.startswith("distributed.")
+    ]
+    levels = [log.level for log in loggers]
+    for log in loggers:
+        log.setLevel(logging.CRITICAL + 1)
     try:
         client = _connect(distributed, address, wait)
         try:
@@ -275,7 +282,8 @@ def _dask_client(address: str, wait: float) -> Iterator[tuple[Any, Any]]:
             with suppress(Exception):
                 client.close(timeout=_CLOSE_TIMEOUT)
     finally:
-        log.setLevel(level)
+        for log, level in zip(loggers, levels, strict=True):
+            log.setLevel(level)
 
 
 _CLOSE_TIMEOUT = 2.0
