@@ -335,3 +335,16 @@ def test_ctrl_c_during_the_run(plan: Path, holding: Any) -> None:
     scheduler = holding.scheduler
     assert not scheduler.clients.keys() - {"fire-and-forget"}
     assert scheduler.tasks == {}
+
+
+@pytest.mark.slow
+def test_every_worker_gone_during_the_run(
+    plan: Path, capfd: pytest.CaptureFixture[str], holding: Any
+) -> None:
+    address = holding.scheduler_address
+    (worker,) = holding.workers.values()
+    _once_started(lambda: holding.sync(worker.close, executor_wait=False))
+    assert error_line(run_on(plan, address), capfd) == (
+        "option --dask : plus aucun worker Dask connecté au scheduler "
+        f"« {address} » depuis 1 s : relancer des workers puis le calcul."
+    )
