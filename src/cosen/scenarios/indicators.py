@@ -3,8 +3,11 @@
 Each indicator is computed on each replication's statistics window, from
 the end of the warm-up to the end of the simulated days: referrals
 received, slots starting and allocations run in it. It is then summarized
-over the replications as a mean with its 95 % confidence interval
-(:class:`~cosen.scenarios.stats.Estimate`).
+over the replications with its 95 % confidence interval
+(:class:`~cosen.scenarios.stats.Estimate`): counts as the mean over
+replications; shares, means per booked or late referral and utilisation
+as ratios of totals over all replications; wait quantiles as those of all
+replications' waits pooled (:mod:`cosen.scenarios.stats`).
 
 Indicators
 ----------
@@ -63,7 +66,12 @@ from cosen.allocation.indicators import indicators
 from cosen.clock import localize, minutes
 from cosen.scenarios.params import Scenario, Simulation
 from cosen.scenarios.simulate import NEVER, Replication
-from cosen.scenarios.stats import Estimate, estimate
+from cosen.scenarios.stats import (
+    Estimate,
+    estimate,
+    pooled_quantile,
+    ratio,
+)
 
 __all__ = [
     "LABELS",
@@ -107,7 +115,6 @@ LABELS: Final = {
 }
 """French label of each indicator, for reports."""
 
-Values = dict[str, float]
 Estimates = dict[str, Estimate]
 Mask = NDArray[np.bool_]
 
@@ -271,7 +278,7 @@ def summarize(
     )
 
 
-def _overall(replication: Replication, window: Window) -> Values:
+def _overall(replication: Replication, window: Window) -> Parts:
     return (
         _referral_values(replication, window)
         | _slot_values(replication, window)
@@ -281,7 +288,7 @@ def _overall(replication: Replication, window: Window) -> Values:
 
 def _exam_values(
     replication: Replication, window: Window, number: int
-) -> Values:
+) -> Parts:
     return _referral_values(replication, window, replication.kind == number)
 
 
@@ -290,7 +297,7 @@ def _center_values(
     window: Window,
     number: int,
     block_center: NDArray[np.int64],
-) -> Values:
+) -> Parts:
     r = replication
     return _referral_values(r, window, r.center == number) | _slot_values(
         r, window, block_center[r.slot_block] == number
@@ -299,23 +306,58 @@ def _center_values(
 
 def _block_values(
     replication: Replication, window: Window, blocks: list[int]
-) -> Values:
+) -> Parts:
     return _slot_values(
         replication, window, np.isin(replication.slot_block, blocks)
     )
 
 
+@dataclass(frozen=True)
+class _Ratio:
+    """A replication's total and count, for a ratio across replications."""
+
+    total: float
+    count: float
+    scale: float = 1.0
+
+
+@dataclass(frozen=True)
+class _Pooled:
+    """A replication's observations, for a pooled quantile."""
+
+    sample: NDArray[np.float64]
+    share: float
+
+
+Part = float | _Ratio | _Pooled
+Parts = dict[str, Part]
+
+
+def _combined(parts: Sequence[Part]) -> Estimate:
+    """The estimate of one indicator from every replication's part."""
+    first = parts[0]
+    if isinstance(first, _Ratio):
+        ratios = [p for p in parts if isinstance(p, _Ratio)]
+        return ratio(
+            [p.total for p in ratios], [p.count for p in ratios], first.scale
+        )
+    if isinstance(first, _Pooled):
+        pooled = [p for p in parts if isinstance(p, _Pooled)]
+        return pooled_quantile([p.sample for p in pooled], first.share)
+    return estimate(float(p) for p in parts if isinstance(p, float | int))
+
+
 def _across(
     replications: Sequence[Replication],
-    values: Callable[[Replication], Values],
+    values: Callable[[Replication], Parts],
 ) -> Estimates:
     rows = [values(r) for r in replications]
-    return {key: estimate(row[key] for row in rows) for key in rows[0]}
+    return {key: _combined([row[key] for row in rows]) for key in rows[0]}
 
 
 def _referral_values(
     replication: Replication, window: Window, select: Mask | None = None
-) -> Values:
+) -> Parts:
     r = replication
     counted = window.holds(r.received)
     if select is not None:
@@ -323,24 +365,20 @@ def _referral_values(
     booked = counted & (r.appointment != NEVER)
     found = indicators(int(counted.sum()), r.late_minutes[booked].tolist())
     waits = (r.appointment[booked] - r.received[booked]) / 60
-    median, p90, p95 = (
-        np.percentile(waits, [50, 90, 95]) if waits.size else [math.nan] * 3
-    )
-
-    def share(count: int) -> float:
-        return 100 * count / found.eligible if found.eligible else math.nan
-
+    late = r.late_minutes[booked]
     return {
         "received": found.eligible,
         "booked": found.booked,
         "unbooked": found.eligible - found.booked,
-        "within_target_pct": share(found.within_target),
-        "late_pct": share(found.late),
-        "late_hours_mean": found.mean_late_hours if found.late else math.nan,
-        "wait_hours_mean": float(waits.mean()) if waits.size else math.nan,
-        "wait_hours_median": float(median),
-        "wait_hours_p90": float(p90),
-        "wait_hours_p95": float(p95),
+        "within_target_pct": _Ratio(found.within_target, found.eligible, 100),
+        "late_pct": _Ratio(found.late, found.eligible, 100),
+        "late_hours_mean": _Ratio(
+            float(late.sum()) / 60, int((late > 0).sum())
+        ),
+        "wait_hours_mean": _Ratio(float(waits.sum()), waits.size),
+        "wait_hours_median": _Pooled(waits, 0.5),
+        "wait_hours_p90": _Pooled(waits, 0.9),
+        "wait_hours_p95": _Pooled(waits, 0.95),
         "declines": int(r.declines[counted].sum()),
         "no_shows": int(r.no_show[counted].sum()),
     }
@@ -348,7 +386,7 @@ def _referral_values(
 
 def _slot_values(
     replication: Replication, window: Window, select: Mask | None = None
-) -> Values:
+) -> Parts:
     reserved = window.holds(replication.slot_start)
     if select is not None:
         reserved &= select
@@ -358,11 +396,11 @@ def _slot_values(
         "reserved_slots": count,
         "used_slots": used,
         "unused_slots": count - used,
-        "utilization_pct": 100 * used / count if count else math.nan,
+        "utilization_pct": _Ratio(used, count, 100),
     }
 
 
-def _queue_values(replication: Replication, window: Window) -> Values:
+def _queue_values(replication: Replication, window: Window) -> Parts:
     r = replication
     sampled = window.holds(r.allocation_at)
     unbooked_at_end = (r.received < window.end) & (
