@@ -74,6 +74,7 @@ def test_json_is_what_the_help_documents(summary: Summary) -> None:
     assert set(found) == {
         "scenario", "replications", "seed", "policy", "target_clock",
         "window", "overall", "by_exam", "by_center", "by_slot_kind",
+        "by_weekday", "by_weekday_hour", "by_target", "by_slot_time",
         "daily_within_target_pct",
     }  # fmt: skip
     assert found["window"] == {"from": "2027-03-08", "to": "2027-04-12",

@@ -44,7 +44,14 @@ excluded); ``overall``: every indicator above; ``by_exam``: exams asked
 (``received`` to ``no_shows``); ``by_center``: centre to the referral
 indicators of the referrals booked there and the slot indicators of its
 slots; ``by_slot_kind``: list of ``{"center", "exams", ...slot
-indicators}``; ``daily_within_target_pct``: list of ``{"date", "mean",
+indicators}``; ``by_weekday``: French weekday of reception to the
+referral indicators; ``by_weekday_hour``: list of ``{"weekday",
+"hour", ...referral indicators}`` by weekday and hour of reception;
+``by_target``: desired delay (``"24 h"``, ``"48 h"``) to the referral
+indicators;
+``by_slot_time``: list of ``{"center", "weekday", "hour", ...slot
+indicators}`` by centre, weekday and hour a slot starts;
+``daily_within_target_pct``: list of ``{"date", "mean",
 "low", "high"}`` by reception day. Each indicator is ``{"mean", "low",
 "high"}``: the mean over replications and the bounds of its 95 % interval
 (``null`` when undefined, e.g. with one replication).
@@ -63,8 +70,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from cosen.allocation.indicators import indicators
-from cosen.clock import localize, minutes
-from cosen.scenarios.params import Scenario, Simulation
+from cosen.clock import from_minutes, localize, minutes
+from cosen.scenarios.params import WEEKDAY_NAMES, Scenario, Simulation
 from cosen.scenarios.simulate import NEVER, Replication
 from cosen.scenarios.stats import (
     Estimate,
@@ -165,6 +172,13 @@ class Summary:
         slot indicators of its slots.
     by_slot_kind
         Slot indicators by centre and exams the slots take.
+    by_weekday, by_weekday_hour
+        Referral indicators by French weekday of reception, and by it and
+        the hour (0-23) of reception.
+    by_target
+        Referral indicators by desired delay (``"24 h"``, ``"48 h"``).
+    by_slot_time
+        Slot indicators by centre, French weekday and hour a slot starts.
     daily
         % of the referrals received each day that were seen within their
         target (days without referrals left out).
@@ -179,6 +193,10 @@ class Summary:
     by_exam: dict[str, Estimates]
     by_center: dict[str, Estimates]
     by_slot_kind: dict[tuple[str, str], Estimates]
+    by_weekday: dict[str, Estimates]
+    by_weekday_hour: dict[tuple[str, int], Estimates]
+    by_target: dict[str, Estimates]
+    by_slot_time: dict[tuple[str, str, int], Estimates]
     daily: tuple[tuple[date, Estimate], ...]
     waits: NDArray[np.float64]
 
@@ -206,6 +224,16 @@ class Summary:
             "by_slot_kind": [
                 {"center": center, "exams": exams, **table(values)}
                 for (center, exams), values in self.by_slot_kind.items()
+            ],
+            "by_weekday": {k: table(v) for k, v in self.by_weekday.items()},
+            "by_weekday_hour": [
+                {"weekday": weekday, "hour": hour, **table(values)}
+                for (weekday, hour), values in self.by_weekday_hour.items()
+            ],
+            "by_target": {k: table(v) for k, v in self.by_target.items()},
+            "by_slot_time": [
+                {"center": c, "weekday": w, "hour": h, **table(values)}
+                for (c, w, h), values in self.by_slot_time.items()
             ],
             "daily_within_target_pct": [
                 {"date": day.isoformat(), **found.as_json()}
@@ -261,6 +289,66 @@ def summarize(
         window.holds(r.received) & (r.appointment != NEVER)
         for r in replications
     ]
+    received = [_weekday_hour(r.received) for r in replications]
+    weekdays = sorted({int(d) for w, _ in received for d in np.unique(w)})
+    cells = sorted(
+        {
+            (int(d), int(h))
+            for w, h in received
+            for d, h in set(zip(w.tolist(), h.tolist(), strict=True))
+        }
+    )
+
+    def referrals_where(masks: Sequence[Mask]) -> Estimates:
+        """Referral indicators of the referrals each replication's mask
+        picks."""
+        return _estimates(
+            [
+                _referral_values(r, window, mask)
+                for r, mask in zip(replications, masks, strict=True)
+            ]
+        )
+
+    by_weekday = {
+        WEEKDAY_NAMES[day]: referrals_where([w == day for w, _ in received])
+        for day in weekdays
+    }
+    by_weekday_hour = {
+        (WEEKDAY_NAMES[day], hour): referrals_where(
+            [(w == day) & (h == hour) for w, h in received]
+        )
+        for day, hour in cells
+    }
+    delays = sorted({int(d) for r in replications for d in np.unique(r.delay)})
+    by_target = {
+        f"{delay} h": referrals_where([r.delay == delay for r in replications])
+        for delay in delays
+    }
+    # Every replication reserves the same slots.
+    slot_day, slot_hour = _weekday_hour(replications[0].slot_start)
+    slot_center = block_center[replications[0].slot_block]
+    counted = window.holds(replications[0].slot_start)
+    slot_cells = sorted(
+        set(
+            zip(
+                slot_center[counted].tolist(),
+                slot_day[counted].tolist(),
+                slot_hour[counted].tolist(),
+                strict=True,
+            )
+        )
+    )
+    by_slot_time = {
+        (centers[c], WEEKDAY_NAMES[d], h): _across(
+            replications,
+            partial(
+                _slot_values,
+                window=window,
+                select=(slot_center == c) & (slot_day == d) & (slot_hour == h),
+            ),
+        )
+        for c, d, h in slot_cells
+    }
     return Summary(
         scenario=scenario,
         replications=len(replications),
@@ -268,6 +356,10 @@ def summarize(
         by_exam={k: v for k, v in by_exam.items() if v["received"].mean},
         by_center=by_center,
         by_slot_kind=by_slot_kind,
+        by_weekday=by_weekday,
+        by_weekday_hour=by_weekday_hour,
+        by_target=by_target,
+        by_slot_time=by_slot_time,
         daily=_daily(replications, window),
         waits=np.concatenate(
             [
@@ -276,6 +368,18 @@ def summarize(
             ]
         ),
     )
+
+
+def _weekday_hour(
+    moments: NDArray[np.int64],
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Local weekday (0 is Monday) and hour of each minute since the
+    epoch."""
+    unique, inverse = np.unique(moments, return_inverse=True)
+    local = [from_minutes(int(m)) for m in unique]
+    days = np.array([m.weekday() for m in local], dtype=np.int64)
+    hours = np.array([m.hour for m in local], dtype=np.int64)
+    return days[inverse], hours[inverse]
 
 
 def _overall(replication: Replication, window: Window) -> Parts:
@@ -351,7 +455,11 @@ def _across(
     replications: Sequence[Replication],
     values: Callable[[Replication], Parts],
 ) -> Estimates:
-    rows = [values(r) for r in replications]
+    return _estimates([values(r) for r in replications])
+
+
+def _estimates(rows: Sequence[Parts]) -> Estimates:
+    """Each indicator's estimate from every replication's parts."""
     return {key: _combined([row[key] for row in rows]) for key in rows[0]}
 
 

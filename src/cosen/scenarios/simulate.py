@@ -89,11 +89,12 @@ class Replication:
     ----------
     index
         The replication's number.
-    received, booked_at, appointment, late_minutes, kind, center,
+    received, delay, booked_at, appointment, late_minutes, kind, center,
     declines, no_show
         One entry per eligible referral, in order of arrival: when it was
-        received; the allocation that booked it and the start of its
-        appointment (first slot), :data:`NEVER` if never booked; minutes
+        received; its desired delay (hours); the allocation that booked
+        it and the start of its appointment (first slot), :data:`NEVER`
+        if never booked; minutes
         past its target; its exams (index in :attr:`Scenario.kinds`); the
         centre (index in :attr:`Scenario.centers`, ``-1`` if unbooked);
         offers declined; whether the patient did not come.
@@ -115,6 +116,7 @@ class Replication:
 
     index: int
     received: IntArray
+    delay: IntArray
     booked_at: IntArray
     appointment: IntArray
     late_minutes: IntArray
@@ -163,6 +165,7 @@ def simulate(scenario: Scenario, index: int) -> Replication:
         received=np.array(
             [minutes(r.received_at) for r in referrals], dtype=np.int64
         ),
+        delay=np.array([r.desired_delay for r in referrals], dtype=np.int64),
         booked_at=run.booked_at,
         appointment=run.appointment,
         late_minutes=run.late_minutes,
