@@ -18,9 +18,11 @@ from cosen.io.excel import add_table, printable, save_workbook
 from cosen.parsing import french_number
 from cosen.scenarios.charts import (
     daily_chart,
+    heat_chart,
     sweep_chart,
     utilization_chart,
     wait_chart,
+    weekday_utilization_chart,
 )
 from cosen.scenarios.indicators import LABELS, Estimates, Summary
 from cosen.scenarios.params import (
@@ -130,11 +132,25 @@ def run_lines(summary: Summary) -> list[str]:
         for center, v in summary.by_center.items()
     )
     lines.extend(_aligned(center_rows))
+    lines.extend(["", "Par jour de réception :"])
+    day_rows = [
+        ("jour", "reçues", "dans le délai (%)", "attente méd. (h)"),
+    ]
+    day_rows.extend(
+        (
+            weekday,
+            french_number(v["received"].mean),
+            _interval(v[GOAL_KEY]),
+            french_number(v["wait_hours_median"].mean),
+        )
+        for weekday, v in summary.by_weekday.items()
+    )
+    lines.extend(_aligned(day_rows))
     return lines
 
 
 def write_run_report(folder: Path, summary: Summary) -> list[Path]:
-    """Write ``indicateurs.xlsx`` and three charts into ``folder``."""
+    """Write ``indicateurs.xlsx`` and five charts into ``folder``."""
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None  # a new workbook has one sheet
@@ -163,6 +179,24 @@ def write_run_report(folder: Path, summary: Summary) -> list[Path]:
         workbook, "Par type de créneau", ("Centre", "Examens"),
         summary.by_slot_kind.items(),
     )  # fmt: skip
+    _long_table(
+        workbook, "Par jour de réception", ("Jour",),
+        (((day,), v) for day, v in summary.by_weekday.items()),
+    )  # fmt: skip
+    _long_table(
+        workbook, "Par jour et heure", ("Jour", "Heure"),
+        (((day, str(hour)), v)
+         for (day, hour), v in summary.by_weekday_hour.items()),
+    )  # fmt: skip
+    _long_table(
+        workbook, "Par délai souhaité", ("Délai",),
+        (((delay,), v) for delay, v in summary.by_target.items()),
+    )  # fmt: skip
+    _long_table(
+        workbook, "Par horaire de créneau", ("Centre", "Jour", "Heure"),
+        (((center, day, str(hour)), v)
+         for (center, day, hour), v in summary.by_slot_time.items()),
+    )  # fmt: skip
     daily = workbook.create_sheet("Par jour")
     add_table(
         daily,
@@ -178,6 +212,8 @@ def write_run_report(folder: Path, summary: Summary) -> list[Path]:
         ("attente.png", wait_chart),
         ("delai_par_jour.png", daily_chart),
         ("utilisation.png", utilization_chart),
+        ("delai_par_heure.png", heat_chart),
+        ("utilisation_par_jour.png", weekday_utilization_chart),
     ):
         draw(summary, folder / name)
         paths.append(folder / name)
