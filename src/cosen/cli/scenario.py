@@ -112,8 +112,8 @@ def run(
     rapportent les totaux de toutes les réplications, les centiles
     d'attente portent sur toutes leurs attentes réunies. --out écrit
     indicateurs.xlsx, attente.png, delai_par_jour.png, utilisation.png,
-    delai_par_heure.png (jour × heure de réception) et
-    utilisation_par_jour.png (centre × jour).
+    delai_par_heure.png (par jour et heure de réception) et
+    utilisation_par_jour.png (par centre et jour).
 
     \b
     --json affiche un objet :
