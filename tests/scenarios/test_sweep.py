@@ -185,3 +185,25 @@ def test_series_split_on_keys_that_leave_capacity_alone() -> None:
         "demand.scale": 0.5, "capacity.scale": 0.8,
     }  # fmt: skip
     assert 0 in sweep.smallest()
+
+
+def test_a_goal_no_variant_reaches_says_what_blocks_it(
+    threshold: Sweep,
+) -> None:
+    # Up to 5 slots a day, P(W <= 2) = 96.9 % at best.
+    points = threshold.points[:3]
+    unreachable = Sweep(threshold.name, threshold.keys, points, 99)
+    assert not unreachable.smallest()
+    best = max(points, key=lambda p: p.within_target)
+    shares = {
+        day: values["within_target_pct"].mean
+        for day, values in best.summary.by_weekday.items()
+    }
+    worst = min(shares, key=lambda day: shares[day])
+    lines = sweep_lines(unreachable)
+    assert lines[-2] == "Aucune variante n'atteint l'objectif de 99 %."
+    assert lines[-1].startswith(
+        f"Au mieux, les demandes du {worst} ne sont vues dans le délai "
+        f"qu'à {french_number(shares[worst])} %"
+    )
+    assert threshold.blocker() is None  # some variant reaches 80 %

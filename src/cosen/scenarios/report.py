@@ -328,6 +328,9 @@ def sweep_lines(sweep: Sweep) -> list[str]:
     ]
     if not smallest:
         lines.append(f"Aucune variante n'atteint l'objectif de {goal} %.")
+        blocker = sweep.blocker()
+        if blocker:
+            lines.append(blocker[0].upper() + blocker[1:])
     for index in sorted(smallest):
         point = sweep.points[index]
         where = ", ".join(

@@ -14,6 +14,7 @@ random numbers), so differences between them are not noise.
 from __future__ import annotations
 
 import itertools
+import math
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -200,6 +201,39 @@ class Sweep:
                     min(meeting, key=lambda n: self.points[n].slots_per_week)
                 )
         return found
+
+    def blocker(self) -> str | None:
+        """When no point meets the goal, what holds the best one back, in
+        French: its reception weekday furthest from the goal, and the hour
+        from which every later hour of that day misses it."""
+        if not self.points or self.smallest():
+            return None
+        best = max(self.points, key=lambda p: p.within_target)
+        days = {
+            day: values[GOAL_KEY].mean
+            for day, values in best.summary.by_weekday.items()
+            if math.isfinite(values[GOAL_KEY].mean)
+        }
+        if not days:
+            return None
+        worst = min(days, key=lambda day: days[day])
+        hours = sorted(
+            (hour, values[GOAL_KEY].mean)
+            for (day, hour), values in best.summary.by_weekday_hour.items()
+            if day == worst
+        )
+        start = len(hours)
+        while start and hours[start - 1][1] < self.goal:
+            start -= 1
+        text = (
+            f"au mieux, les demandes du {worst} ne sont vues dans le délai "
+            f"qu'à {french_number(days[worst])} %"
+        )
+        if 0 < start < len(hours):
+            text += (
+                f", aucune heure n'atteint l'objectif dès {hours[start][0]} h"
+            )
+        return text + "."
 
     def as_json(self) -> dict[str, Any]:
         """``{"scenario", "goal", "keys", "points"}``; each point has
