@@ -192,9 +192,14 @@ def sweep(
     Donne, pour chaque variante, la part des demandes vues dans le délai
     (avec son IC à 95 %) face aux créneaux réservés par semaine, et la plus
     petite capacité dont la moyenne atteint l'objectif --goal. Toutes les
-    variantes voient les mêmes demandes (même graine). --out écrit
-    balayage.xlsx et balayage.png ; --json affiche {scenario, goal, keys,
-    points : [{changes, slots_per_week, meets_goal, smallest, overall}]}.
+    variantes voient les mêmes demandes (même graine). Avec une table
+    [cost] (reserved_slot : coût d'un créneau réservé, late_referral :
+    coût d'une demande vue hors délai), le coût total de chaque variante.
+    Si aucune variante n'atteint l'objectif, le jour de réception qui l'en
+    éloigne le plus. --out écrit balayage.xlsx, balayage.png et front.png
+    (créneaux inutilisés face à la part dans le délai) ; --json affiche
+    {scenario, goal, keys, points : [{changes, slots_per_week, cost,
+    meets_goal, smallest, overall}]}.
 
     \b
     Clés : celles du fichier, par leur chemin, les blocs numérotés à

@@ -24,10 +24,11 @@ from cosen.parsing import french_number
 from cosen.scenarios.indicators import Summary
 from cosen.scenarios.params import WEEKDAY_NAMES
 from cosen.scenarios.stats import Estimate
-from cosen.scenarios.sweep import GOAL_KEY, Sweep
+from cosen.scenarios.sweep import GOAL_KEY, Sweep, display
 
 __all__ = [
     "daily_chart",
+    "front_chart",
     "heat_chart",
     "sweep_chart",
     "utilization_chart",
@@ -258,5 +259,36 @@ def sweep_chart(sweep: Sweep, path: Path) -> None:
         "capacité atteignant l'objectif)",
         fontsize=10,
     )
+    axes.legend(loc="lower right")
+    _save(figure, path)
+
+
+def front_chart(sweep: Sweep, path: Path) -> None:
+    """Unused slots against % within target, one point per variant (with
+    its total cost when the scenario gives costs): the front a planner
+    chooses on."""
+    figure, axes = _figure()
+    points = sweep.points
+    unused = [p.summary.overall["unused_slots"].mean for p in points]
+    within = [p.within_target for p in points]
+    axes.scatter(unused, within, color=_BLUE, zorder=3)
+    priced = any(p.summary.scenario.cost.given for p in points)
+    for point, x, y in zip(points, unused, within, strict=True):
+        label = ", ".join(display(v) for v in point.changes.values())
+        if priced:
+            label += f" — coût {french_number(point.cost, 0)}"
+        axes.annotate(
+            label, (x, y), textcoords="offset points", xytext=(5, 5),
+            fontsize="small",
+        )  # fmt: skip
+    axes.axhline(
+        sweep.goal,
+        color=_RED,
+        linestyle="--",
+        label=f"Objectif : {french_number(sweep.goal, 0)} %",
+    )
+    axes.set_xlabel("Créneaux réservés inutilisés (sur la période)")
+    axes.set_ylabel("Rendez-vous dans le délai (%)")
+    axes.set_title("Créneaux inutilisés et délai tenu, par variante")
     axes.legend(loc="lower right")
     _save(figure, path)

@@ -18,6 +18,7 @@ from cosen.io.excel import add_table, printable, save_workbook
 from cosen.parsing import french_number
 from cosen.scenarios.charts import (
     daily_chart,
+    front_chart,
     heat_chart,
     sweep_chart,
     utilization_chart,
@@ -29,6 +30,7 @@ from cosen.scenarios.params import (
     WEEKDAY_NAMES,
     Behaviour,
     Capacity,
+    Cost,
     Demand,
     Scenario,
     Simulation,
@@ -246,6 +248,7 @@ def _scenario_sheet(workbook: Workbook, scenario: Scenario) -> None:
     rows = [
         *_parameter_rows("simulation", scenario.simulation),
         *_parameter_rows("behaviour", scenario.behaviour),
+        *_parameter_rows("cost", scenario.cost),
     ]
     for number, demand in enumerate(scenario.demand, start=1):
         rows.extend(_parameter_rows(f"demand.{number}", demand))
@@ -260,7 +263,7 @@ def _scenario_sheet(workbook: Workbook, scenario: Scenario) -> None:
 
 
 def _parameter_rows(
-    prefix: str, part: Simulation | Behaviour | Demand | Capacity
+    prefix: str, part: Simulation | Behaviour | Cost | Demand | Capacity
 ) -> list[tuple[str, str]]:
     return [
         (f"{prefix}.{f.name}", _parameter(f.name, getattr(part, f.name)))
@@ -300,7 +303,8 @@ def _sweep_cells(point_summary: Estimates) -> list[Estimate]:
 def sweep_lines(sweep: Sweep) -> list[str]:
     """The sweep's table, and the least capacity meeting the goal."""
     smallest = set(sweep.smallest())
-    rows = [(*sweep.keys, *_SWEEP_HEADER, "")]
+    priced = any(p.summary.scenario.cost.given for p in sweep.points)
+    rows = [(*sweep.keys, *_SWEEP_HEADER, *(("coût",) if priced else ()), "")]
     for index, point in enumerate(sweep.points):
         within, wait, p95, used, backlog = _sweep_cells(point.summary.overall)
         mark = "objectif atteint" if sweep.meets(point) else ""
@@ -315,6 +319,7 @@ def sweep_lines(sweep: Sweep) -> list[str]:
                 french_number(p95.mean),
                 french_number(used.mean),
                 french_number(backlog.mean),
+                *((french_number(point.cost, 0),) if priced else ()),
                 mark,
             )
         )
@@ -345,7 +350,8 @@ def sweep_lines(sweep: Sweep) -> list[str]:
 
 
 def write_sweep_report(folder: Path, sweep: Sweep) -> list[Path]:
-    """Write ``balayage.xlsx`` and ``balayage.png`` into ``folder``."""
+    """Write ``balayage.xlsx``, ``balayage.png`` and ``front.png`` (unused
+    slots against the share within target) into ``folder``."""
     smallest = set(sweep.smallest())
     workbook = Workbook()
     sheet = workbook.active
@@ -355,8 +361,8 @@ def write_sweep_report(folder: Path, sweep: Sweep) -> list[Path]:
         *sweep.keys, "Créneaux par semaine",
         *(f"Dans le délai (%) — {h}" for h in _ESTIMATE_HEADER),
         "Attente moyenne (h)", "Attente p95 (h)", "Utilisation (%)",
-        "En attente à la fin", "Objectif atteint",
-        "Plus petite capacité atteignant l'objectif",
+        "En attente à la fin", "Créneaux inutilisés", "Coût total",
+        "Objectif atteint", "Plus petite capacité atteignant l'objectif",
     ]  # fmt: skip
     rows = []
     for index, point in enumerate(sweep.points):
@@ -367,6 +373,8 @@ def write_sweep_report(folder: Path, sweep: Sweep) -> list[Path]:
                 round(point.slots_per_week, 1),
                 *_cells(within),
                 *(_cells(e)[0] for e in (wait, p95, used, backlog)),
+                _cells(point.summary.overall["unused_slots"])[0],
+                round(point.cost, 2),
                 "oui" if sweep.meets(point) else "non",
                 "oui" if index in smallest else "",
             ]
@@ -375,7 +383,12 @@ def write_sweep_report(folder: Path, sweep: Sweep) -> list[Path]:
         sheet, header, rows, widths=[max(14, len(h) + 2) for h in header]
     )
     printable(sheet, f"Balayage de capacité — objectif {sweep.goal:g} %")
-    paths = [folder / "balayage.xlsx", folder / "balayage.png"]
+    paths = [
+        folder / "balayage.xlsx",
+        folder / "balayage.png",
+        folder / "front.png",
+    ]
     save_workbook(workbook, paths[0])
     sweep_chart(sweep, paths[1])
+    front_chart(sweep, paths[2])
     return paths

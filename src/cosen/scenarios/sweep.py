@@ -151,6 +151,19 @@ class SweepPoint:
         """Mean % of referrals seen within target."""
         return self.summary.overall[GOAL_KEY].mean
 
+    @property
+    def cost(self) -> float:
+        """The scenario's cost over the statistics window (``[cost]``):
+        its reserved slots and its referrals not seen within target, on
+        average over replications (0 without costs)."""
+        overall = self.summary.overall
+        prices = self.summary.scenario.cost
+        missed = overall["received"].mean * (1 - self.within_target / 100)
+        return (
+            prices.reserved_slot * overall["reserved_slots"].mean
+            + prices.late_referral * missed
+        )
+
 
 @dataclass(frozen=True, eq=False)
 class Sweep:
@@ -237,7 +250,8 @@ class Sweep:
 
     def as_json(self) -> dict[str, Any]:
         """``{"scenario", "goal", "keys", "points"}``; each point has
-        ``changes`` (key to value), ``slots_per_week``, ``meets_goal``,
+        ``changes`` (key to value), ``slots_per_week``, ``cost`` (0
+        without a ``[cost]`` table), ``meets_goal``,
         ``smallest`` (least capacity meeting the goal in its series) and
         ``overall`` (the indicators of ``cosen scenario run --json``)."""
         smallest = set(self.smallest())
@@ -251,6 +265,7 @@ class Sweep:
                         k: _plain(v) for k, v in point.changes.items()
                     },
                     "slots_per_week": round(point.slots_per_week, 3),
+                    "cost": round(point.cost, 2),
                     "meets_goal": self.meets(point),
                     "smallest": number in smallest,
                     "overall": point.summary.as_json()["overall"],
