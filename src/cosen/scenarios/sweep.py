@@ -242,7 +242,9 @@ class Sweep:
             f"au mieux, les demandes du {worst} ne sont vues dans le délai "
             f"qu'à {french_number(days[worst])} %"
         )
-        if 0 < start < len(hours):
+        if start == 0:
+            text += ", à toute heure de réception"
+        elif start < len(hours):
             text += (
                 f", aucune heure n'atteint l'objectif dès {hours[start][0]} h"
             )
