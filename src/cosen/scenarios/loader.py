@@ -24,6 +24,7 @@ from cosen.scenarios.params import (
     WEEKDAY_NAMES,
     Behaviour,
     Capacity,
+    Cost,
     Demand,
     Scenario,
     ScenarioError,
@@ -33,9 +34,10 @@ from cosen.tomlfiles import parse_toml, read_text
 
 __all__ = ["ALIASES", "ScenarioFile", "load_scenario"]
 
-_TABLES: Final[dict[str, type[Simulation | Behaviour]]] = {
+_TABLES: Final[dict[str, type[Simulation | Behaviour | Cost]]] = {
     "simulation": Simulation,
     "behaviour": Behaviour,
+    "cost": Cost,
 }
 _BLOCKS: Final[dict[str, type[Demand | Capacity]]] = {
     "demand": Demand,
@@ -47,7 +49,7 @@ ALIASES: Final = {
 }
 """Short keys a sweep may vary, and the keys they stand for."""
 
-Part = TypeVar("Part", Simulation, Behaviour, Demand, Capacity)
+Part = TypeVar("Part", Simulation, Behaviour, Cost, Demand, Capacity)
 
 
 def load_scenario(path: Path) -> Scenario:
@@ -142,8 +144,9 @@ def _set(data: dict[str, Any], key: str, value: Any, source: str) -> str:
         blocks[number - 1][path[2]] = value
         return full
     raise refuse(
-        "clé inconnue : simulation.CLÉ, behaviour.CLÉ, demand.N.CLÉ, "
-        "capacity.N.CLÉ, capacity.scale ou demand.scale attendue"
+        "clé inconnue : simulation.CLÉ, behaviour.CLÉ, cost.CLÉ, "
+        "demand.N.CLÉ, capacity.N.CLÉ, capacity.scale ou demand.scale "
+        "attendue"
     )
 
 
@@ -153,7 +156,7 @@ def _build(data: Mapping[str, Any], name: str) -> Scenario:
         raise ScenarioError(
             unknown[0],
             "table inconnue (tables possibles : simulation, behaviour, "
-            "demand, capacity)",
+            "cost, demand, capacity)",
         )
     if "simulation" not in data:
         raise ScenarioError("simulation", "table [simulation] manquante")
@@ -168,6 +171,7 @@ def _build(data: Mapping[str, Any], name: str) -> Scenario:
             for number, block in enumerate(_blocks(data, "capacity"), start=1)
         ),
         behaviour=_make(Behaviour, _table(data, "behaviour"), "behaviour"),
+        cost=_make(Cost, _table(data, "cost"), "cost"),
         name=name,
     )
 

@@ -31,6 +31,7 @@ __all__ = [
     "WORKWEEK",
     "Behaviour",
     "Capacity",
+    "Cost",
     "Demand",
     "Scenario",
     "ScenarioError",
@@ -382,6 +383,33 @@ class Behaviour:
 
 
 @dataclass(frozen=True)
+class Cost:
+    """What capacity and lateness cost (table ``[cost]``, optional), in
+    any one currency: sweeps weigh them against each other.
+
+    Attributes
+    ----------
+    reserved_slot
+        Cost of one slot reserved for the scheme, used or not.
+    late_referral
+        Cost of one referral not seen within its target (late or never
+        booked).
+    """
+
+    reserved_slot: float = 0.0
+    late_referral: float = 0.0
+
+    def __post_init__(self) -> None:
+        _finite(self.reserved_slot, 0, "reserved_slot")
+        _finite(self.late_referral, 0, "late_referral")
+
+    @property
+    def given(self) -> bool:
+        """Whether the scenario gives any cost."""
+        return bool(self.reserved_slot or self.late_referral)
+
+
+@dataclass(frozen=True)
 class Scenario:
     """A whole scenario: how to run it, demand, capacity, behaviour.
 
@@ -395,6 +423,7 @@ class Scenario:
     demand: tuple[Demand, ...]
     capacity: tuple[Capacity, ...]
     behaviour: Behaviour = field(default_factory=Behaviour)
+    cost: Cost = field(default_factory=Cost)
     name: str = "scénario"
 
     def __post_init__(self) -> None:
