@@ -108,8 +108,12 @@ def test_run_with_dask_option(address: str, plan: Path) -> None:
 
 
 def test_refused_connection(
-    plan: Path, capfd: pytest.CaptureFixture[str]
+    plan: Path,
+    capfd: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # Refused at once, but starting a client may take a while under load.
+    monkeypatch.setenv(WAIT_VARIABLE, "20")
     assert error_line(run_on(plan, "tcp://127.0.0.1:9"), capfd) == (
         "option --dask : impossible de joindre le cluster Dask à l'adresse "
         "« tcp://127.0.0.1:9 » (connexion refusée) : vérifier l'adresse et "
@@ -326,9 +330,24 @@ def test_scheduler_lost_during_the_run(
     )
 
 
-def test_ctrl_c_during_the_run(plan: Path, holding: Any) -> None:
-    _once_started(lambda: os.kill(os.getpid(), signal.SIGINT))
-    result = run_on(plan, holding.scheduler_address)
+def test_ctrl_c_during_the_run(
+    plan: Path, holding: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A loaded machine must not end the run early (a late worker): the
+    # interrupt would then reach the test runner instead of cosen.
+    monkeypatch.setenv(WAIT_VARIABLE, "30")
+    running = threading.Event()
+
+    def interrupt() -> None:
+        if running.is_set():
+            os.kill(os.getpid(), signal.SIGINT)
+
+    _once_started(interrupt)
+    running.set()
+    try:
+        result = run_on(plan, holding.scheduler_address)
+    finally:
+        running.clear()
     assert result.exit_code == 2
     assert result.stderr.splitlines()[-1] == "Erreur : Interrompu."
     # The client closed: the scheduler forgot the replications.
