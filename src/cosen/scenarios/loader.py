@@ -25,6 +25,7 @@ from cosen.parsing import CellError, parse_date, strip_accents
 from cosen.scenarios.params import (
     WEEKDAY_NAMES,
     Behaviour,
+    Candidate,
     Capacity,
     Demand,
     Scenario,
@@ -41,6 +42,7 @@ _TABLES: Final[dict[str, type[Simulation | Behaviour]]] = {
 _BLOCKS: Final[dict[str, type[Demand | Capacity]]] = {
     "demand": Demand,
     "capacity": Capacity,
+    "candidate": Candidate,
 }
 ALIASES: Final = {
     "capacity.scale": "simulation.capacity_scale",
@@ -48,7 +50,7 @@ ALIASES: Final = {
 }
 """Short keys a sweep may vary, and the keys they stand for."""
 
-Part = TypeVar("Part", Simulation, Behaviour, Demand, Capacity)
+Part = TypeVar("Part", Simulation, Behaviour, Demand, Capacity, Candidate)
 
 
 def load_scenario(path: Path) -> Scenario:
@@ -182,7 +184,7 @@ def _build(data: Mapping[str, Any], name: str) -> Scenario:
         raise ScenarioError(
             unknown[0],
             "table inconnue (tables possibles : simulation, behaviour, "
-            "demand, capacity)",
+            "demand, capacity, candidate)",
         )
     if "simulation" not in data:
         raise ScenarioError("simulation", "table [simulation] manquante")
@@ -198,6 +200,10 @@ def _build(data: Mapping[str, Any], name: str) -> Scenario:
         ),
         behaviour=_make(Behaviour, _table(data, "behaviour"), "behaviour"),
         name=name,
+        candidates=tuple(
+            _make(Candidate, block, f"candidate.{number}")
+            for number, block in enumerate(_blocks(data, "candidate"), 1)
+        ),
     )
 
 
