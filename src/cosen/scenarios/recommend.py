@@ -41,6 +41,7 @@ from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, time
+from itertools import pairwise
 from pathlib import Path
 from typing import Any, Final
 
@@ -494,7 +495,9 @@ def _greedy(
     return current, False
 
 
-def _prune(runs: _Runs, current: Point, goal: float, path: list[Point]) -> Point:
+def _prune(
+    runs: _Runs, current: Point, goal: float, path: list[Point]
+) -> Point:
     """Take slots out while the goal still holds."""
     while current.plan:
         options = [_with(current.plan, c, -1) for c, _ in current.plan]
@@ -514,16 +517,15 @@ def _prune(runs: _Runs, current: Point, goal: float, path: list[Point]) -> Point
 
 
 def _hour(moment: time) -> str:
-    return f"{moment.hour} h" + (f" {moment.minute:02d}" if moment.minute else "")
+    return f"{moment.hour} h" + (
+        f" {moment.minute:02d}" if moment.minute else ""
+    )
 
 
 def _bands(times: Sequence[time]) -> list[str]:
     """Reception periods between allocation times, in French."""
     labels = [f"avant {_hour(times[0])}"]
-    labels.extend(
-        f"de {_hour(a)} à {_hour(b)}"
-        for a, b in zip(times, times[1:], strict=False)
-    )
+    labels.extend(f"de {_hour(a)} à {_hour(b)}" for a, b in pairwise(times))
     labels.append(f"après {_hour(times[-1])}")
     return labels
 
@@ -682,9 +684,7 @@ def _wall(moment: datetime) -> time:
     return moment.time().replace(tzinfo=None)
 
 
-def _without(
-    scenario: Scenario, unused: Iterable[Unused]
-) -> Scenario | None:
+def _without(scenario: Scenario, unused: Iterable[Unused]) -> Scenario | None:
     """``scenario`` without the slots of ``unused``; ``None`` when some
     referrals would then have no slot at all."""
     gone: dict[int, set[tuple[int, time]]] = {}
@@ -697,7 +697,9 @@ def _without(
             continue
         by_times: dict[tuple[time, ...], list[int]] = {}
         for day in block.weekdays:
-            kept = tuple(t for t in block.times if (day, t) not in gone[number])
+            kept = tuple(
+                t for t in block.times if (day, t) not in gone[number]
+            )
             if kept:
                 by_times.setdefault(kept, []).append(day)
         blocks.extend(
@@ -717,9 +719,7 @@ def _without(
 def _interval(found: Estimate) -> str:
     text = french_number(found.mean)
     if math.isfinite(found.low):
-        text += (
-            f" [{french_number(found.low)} ; {french_number(found.high)}]"
-        )
+        text += f" [{french_number(found.low)} ; {french_number(found.high)}]"
     return text
 
 
@@ -782,8 +782,10 @@ def recommend_lines(recommendation: Recommendation) -> list[str]:
         )
         check = r.without_unused
         if check is not None:
-            verdict = "toujours atteint" if check.reaches(r.goal) else (
-                "plus atteint"
+            verdict = (
+                "toujours atteint"
+                if check.reaches(r.goal)
+                else ("plus atteint")
             )
             lines.append(
                 f"Sans eux, objectif {verdict} : "
