@@ -272,6 +272,7 @@ def test_text_and_files(friday: Path, tmp_path: Path) -> None:
     result = invoke(friday, "--goal", "80", "--out", out, "--workers", "1")
     assert result.exit_code == 0, result.output
     assert "Objectif atteint en ajoutant 3 créneau(x)" in result.stdout
+    assert "Sans eux : " in result.stdout
     assert (out / "recommandation.xlsx").exists()
     assert (out / "recommandation.png").exists()
 

@@ -782,14 +782,12 @@ def recommend_lines(recommendation: Recommendation) -> list[str]:
         )
         check = r.without_unused
         if check is not None:
-            verdict = (
-                "toujours atteint"
-                if check.reaches(r.goal)
-                else ("plus atteint")
-            )
+            kept = r.best if r.reached else r.path[0]
+            verdict = "atteint" if check.reaches(r.goal) else "non atteint"
             lines.append(
-                f"Sans eux, objectif {verdict} : "
-                f"{_interval(check.within_target)} % dans le délai."
+                f"Sans eux : {_interval(check.within_target)} % dans le "
+                f"délai (avec eux : {_interval(kept.within_target)} %), "
+                f"objectif {verdict}."
             )
     return lines
 
