@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Final
 
-__all__ = ["LIMITS", "NOTIFY_LIMITS", "SHEET_LIMITS"]
+__all__ = ["DASK_LIMITS", "LIMITS", "NOTIFY_LIMITS", "SHEET_LIMITS"]
 
 LIMITS: Final[dict[str, tuple[float, float]]] = {
     "notice_hours": (0, 168),
@@ -42,3 +42,9 @@ NOTIFY_LIMITS: Final[dict[str, tuple[float, float]]] = {
 """Bounds of the sending configuration's numbers (``cosen notify``): a
 network call waits at most a minute, so that a sender's claim on a message
 (:data:`cosen.notify.claims.LEASE`) always outlasts its attempt."""
+
+DASK_LIMITS: Final[dict[str, tuple[float, float]]] = {
+    "wait": (1, 3600),
+}
+"""Bounds of the seconds cosen waits for a Dask cluster to be ready
+(``COSEN_DASK_WAIT``, :func:`cosen.scenarios.runner.dask_wait`)."""

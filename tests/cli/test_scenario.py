@@ -81,8 +81,8 @@ def test_run_prints_indicators(plan: Path, tmp_path: Path) -> None:
     assert "Rendez-vous dans le délai (%)" in result.stdout
     assert "Fichiers écrits dans" in result.stdout
     assert sorted(p.name for p in out.iterdir()) == [
-        "attente.png", "delai_par_jour.png", "indicateurs.xlsx",
-        "utilisation.png",
+        "attente.png", "delai_par_heure.png", "delai_par_jour.png",
+        "indicateurs.xlsx", "utilisation.png", "utilisation_par_jour.png",
     ]  # fmt: skip
     assert result.stderr == ""  # no progress bar outside a terminal
 
@@ -110,8 +110,8 @@ def test_json_is_the_same_whatever_the_number_of_processes(
          "clé inconnue (vouliez-vous dire « days » ?)."),
         (("[[demand]]", "[[demande]]"),
          "Scénario « plan.toml », ligne 15, clé « demande » : table "
-         "inconnue (tables possibles : simulation, behaviour, demand, "
-         "capacity, candidate)."),
+         "inconnue (tables possibles : simulation, behaviour, cost, "
+         "demand, capacity, candidate)."),
     ],
 )  # fmt: skip
 def test_bad_scenario_is_one_french_line(

@@ -27,10 +27,15 @@ from cosen.domain import (
     check_referral_rows,
     check_slot_rows,
 )
-from cosen.io.exports import AppointmentStatus, write_exports
+from cosen.io.exports import (
+    AppointmentStatus,
+    write_call_list,
+    write_exports,
+)
 from cosen.io.notices import sms_length
 from cosen.io.outputs import MANIFEST
 from cosen.io.report import rejection_cells
+from cosen.io.wording import clock_time, numeric_date
 from tests.factories import NOW, centre_row, referral_row, slot_row
 
 FORMULA_NAME = '=HYPERLINK("http://evil.example","clic")'
@@ -645,6 +650,26 @@ def test_unbooked_referrals_are_on_the_call_list(case: Case) -> None:
     assert d5[5] == Reason.CAPACITY.sentence
     assert d5[6] == Reason.CAPACITY.orientation
     assert d5[7] == "Dr Kuntz\ndr.kuntz@medecin.mssante.fr"
+
+
+def test_a_call_list_alone_is_the_runs_call_list(
+    case: Case, tmp_path: Path
+) -> None:
+    """The desk's download is ``appels.xlsx``'s workbook, rows for rows."""
+    path = write_call_list(
+        tmp_path / "appels.xlsx",
+        case.allocation.booked,
+        case.allocation.unbooked,
+        directory=directory(),
+        footer=f"Attribution du {numeric_date(NOW)} à {clock_time(NOW)}",
+    )
+    for name in ("Réponses", "À rappeler"):
+        alone, in_run = (
+            sheet_of(path, name),
+            sheet_of(case.path("appels.xlsx"), name),
+        )
+        assert values(alone) == values(in_run)
+        assert page_header(alone) == page_header(in_run)
 
 
 # --------------------------------------------------------------------------

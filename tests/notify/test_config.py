@@ -153,7 +153,7 @@ ERRORS = [
         "fichier introuvable",
     ),
     ('[mail]\nhost = "h"\n', "mail", 1, "table inconnue"),
-    ("smtp = 3\n", "smtp", None, "table [smtp] attendue"),
+    ("smtp = 3\n", "smtp", 1, "table [smtp] attendue"),
     ("", "smtp", None, "ni [smtp] ni [sms]"),
     (
         '[sms]\nurl = "https://s.example.fr"\n',

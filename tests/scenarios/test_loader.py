@@ -290,3 +290,14 @@ def test_parts_check_themselves_when_built_in_code() -> None:
     with pytest.raises(ScenarioError, match="clé « opening_hours »"):
         Simulation(start=date(2027, 1, 4), opening_hours=(time(18), time(8)))
     assert isinstance(ScenarioError("x", "y"), CosenError)
+
+
+def test_costs_are_optional_checked_and_weighed_in_sweeps() -> None:
+    assert not small().cost.given
+    priced = small(cost__reserved_slot=40, cost__late_referral=150)
+    assert priced.cost.reserved_slot == 40.0
+    assert priced.cost.late_referral == 150.0
+    with pytest.raises(ScenarioError, match="nombre ≥ 0 attendu"):
+        small(cost__late_referral=-1)
+    with pytest.raises(ScenarioError, match="clé inconnue"):
+        small(cost__per_slot=3)

@@ -21,6 +21,7 @@ from cosen.scenarios.indicators import (
 )
 from cosen.scenarios.report import run_lines, write_run_report
 from cosen.scenarios.simulate import simulate
+from cosen.scenarios.sweep import GOAL_KEY
 from tests.scenarios.builders import small
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -74,6 +75,7 @@ def test_json_is_what_the_help_documents(summary: Summary) -> None:
     assert set(found) == {
         "scenario", "replications", "seed", "policy", "target_clock",
         "window", "overall", "by_exam", "by_center", "by_slot_kind",
+        "by_weekday", "by_weekday_hour", "by_target", "by_slot_time",
         "daily_within_target_pct",
     }  # fmt: skip
     assert found["window"] == {"from": "2027-03-08", "to": "2027-04-12",
@@ -92,7 +94,8 @@ def test_french_summary(summary: Summary) -> None:
     assert "du 08/03/2027 au 12/04/2027 exclu" in lines[0]
     text = "\n".join(lines)
     for label in ("Rendez-vous dans le délai (%)", "Par examen :",
-                  "Par centre :", "MAMMO+ECHO_SEIN", "SIMSE-2"):  # fmt: skip
+                  "Par centre :", "MAMMO+ECHO_SEIN", "SIMSE-2",
+                  "Par jour de réception :", "vendredi"):  # fmt: skip
         assert label in text
     assert french_number(1234.56) == "1\u202f234,6"
     assert french_number(math.nan) == "—"
@@ -105,7 +108,7 @@ def test_run_report_writes_workbook_and_charts(
     paths = write_run_report(folder, summary)
     assert [p.name for p in paths] == [
         "indicateurs.xlsx", "attente.png", "delai_par_jour.png",
-        "utilisation.png",
+        "utilisation.png", "delai_par_heure.png", "utilisation_par_jour.png",
     ]  # fmt: skip
     for path in paths:
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
@@ -115,7 +118,8 @@ def test_run_report_writes_workbook_and_charts(
     workbook = load_workbook(paths[0])
     assert workbook.sheetnames == [
         "Synthèse", "Par examen", "Par centre", "Par type de créneau",
-        "Par jour", "Scénario",
+        "Par jour de réception", "Par jour et heure", "Par délai souhaité",
+        "Par horaire de créneau", "Par jour", "Scénario",
     ]  # fmt: skip
     rows = list(workbook["Synthèse"].iter_rows(min_row=3, values_only=True))
     assert rows[0] == (
@@ -129,6 +133,17 @@ def test_run_report_writes_workbook_and_charts(
     by_exam = list(workbook["Par examen"].iter_rows(values_only=True))
     assert by_exam[0][:3] == ("Examens", "Indicateur", "Clé")
     assert len(by_exam) == 1 + len(summary.by_exam) * len(REFERRAL_KEYS)
+    weekdays = list(
+        workbook["Par jour de réception"].iter_rows(
+            min_row=2, values_only=True
+        )
+    )
+    friday = next(
+        r for r in weekdays if r[0] == "vendredi" and r[2] == GOAL_KEY
+    )
+    assert friday[3] == pytest.approx(
+        summary.by_weekday["vendredi"][GOAL_KEY].mean, abs=1e-3
+    )
     daily = list(workbook["Par jour"].iter_rows(min_row=2, values_only=True))
     assert len(daily) == len(summary.daily)
     parameters = {

@@ -12,9 +12,16 @@ import numpy as np
 import pytest
 
 import cosen.scenarios.simulate as simulate_module
-from cosen.allocation import Allocation, AllocationSettings, Policy, allocate
+from cosen.allocation import (
+    AllocationSettings,
+    Policy,
+    allocate,
+    problem_from_data,
+    solve_problem,
+)
 from cosen.clock import after, from_minutes, is_working_day, localize, minutes
-from cosen.domain import Referral, Slot, scheme_issues
+from cosen.domain import Referral, scheme_issues
+from cosen.optimizer import Problem, SlotData, Solution
 from cosen.scenarios.indicators import Window, summarize
 from cosen.scenarios.runner import run_replications
 from cosen.scenarios.simulate import (
@@ -32,46 +39,62 @@ class Call:
 
     now: datetime
     pending: list[Referral]
-    offered: list[Slot]
-    taken: list[Slot]
+    offered: list[SlotData]
     declined: dict[str, set[str]]
     policy: Policy
-    allocation: Allocation
+    settings: AllocationSettings
+    bookings: dict[str, tuple[str, ...]]
 
 
 @pytest.fixture
 def calls(monkeypatch: pytest.MonkeyPatch) -> list[Call]:
-    """Every call the simulator makes to the real allocate()."""
+    """Every problem the simulator builds and what the real engine
+    (:func:`cosen.allocation.solve_problem`) books in it."""
     recorded: list[Call] = []
+    built: list[tuple[list[Referral], list[SlotData], dict[str, set[str]]]]
+    built = []
 
-    def recording(
+    def building(
         referrals: Sequence[Referral],
-        slots: Sequence[Slot],
+        slots: Sequence[SlotData],
         settings: AllocationSettings,
         declined: Mapping[str, Iterable[str]] | None = None,
-        policy: Policy = Policy.OPTIMIZER,
-        baseline: bool = True,
-        taken: Sequence[Slot] = (),
-    ) -> Allocation:
-        assert baseline is False  # the simulator compares whole runs
-        assert settings.workers == 1  # deterministic solver
-        outcome = allocate(
-            referrals, slots, settings, declined, policy, baseline, taken
+    ) -> Problem:
+        built.append(
+            (
+                list(referrals),
+                list(slots),
+                {k: set(v) for k, v in (declined or {}).items()},
+            )
         )
+        return problem_from_data(referrals, slots, settings, declined)
+
+    def solving(
+        problem: Problem,
+        settings: AllocationSettings,
+        policy: Policy = Policy.OPTIMIZER,
+    ) -> Solution:
+        assert settings.workers == 1  # deterministic solver
+        solution = solve_problem(problem, settings, policy)
+        referrals, slots, declined = built.pop()
         recorded.append(
             Call(
                 settings.now,
-                list(referrals),
-                list(slots),
-                list(taken),
-                {k: set(v) for k, v in (declined or {}).items()},
+                referrals,
+                slots,
+                declined,
                 policy,
-                outcome,
+                settings,
+                {
+                    request_id: tuple(s.id for s in visit)
+                    for request_id, visit in solution.bookings.items()
+                },
             )
         )
-        return outcome
+        return solution
 
-    monkeypatch.setattr(simulate_module, "allocate", recording)
+    monkeypatch.setattr(simulate_module, "problem_from_data", building)
+    monkeypatch.setattr(simulate_module, "solve_problem", solving)
     return recorded
 
 
@@ -93,10 +116,6 @@ def test_each_allocation_gets_what_the_rules_say(calls: list[Call]) -> None:
     replication = simulate(scenario, 0)
     assert calls, "the engine was called"
     assert len(replication.rejected) == 0  # ids D000001… are by position
-    starts = {
-        s.slot_id: s.start
-        for s in reserved_slots(simulation, scenario.capacity)[0]
-    }
     taken: set[str] = set()
     accepted: set[str] = set()
     refused: dict[str, set[str]] = {}
@@ -112,35 +131,61 @@ def test_each_allocation_gets_what_the_rules_say(calls: list[Call]) -> None:
         assert not pending & accepted
         assert all(r.received_at <= call.now for r in call.pending)
         # Only free slots, from the notice to the horizon.
-        offered = {s.slot_id for s in call.offered}
+        offered = {s.id for s in call.offered}
         assert not offered & taken
-        notice = after(call.now, hours=simulation.notice_hours)
-        horizon = after(call.now, hours=24 * simulation.horizon_days)
+        notice = minutes(after(call.now, hours=simulation.notice_hours))
+        horizon = minutes(after(call.now, hours=24 * simulation.horizon_days))
         assert all(notice <= s.start < horizon for s in call.offered)
-        # The engine is told which slots of that window are booked.
-        assert {s.slot_id for s in call.taken} == {
-            slot_id for slot_id in taken if notice <= starts[slot_id] < horizon
-        }
         # A declined slot stays forbidden to that patient.
         for referral_id, slots in refused.items():
             if referral_id in pending:
                 assert slots <= call.declined[referral_id]
         # Referrals are built and checked like a coordinator's rows.
         assert all(not scheme_issues(dict(r)) for r in call.pending)
-        left = {u.referral.referral_id for u in call.allocation.unbooked}
-        for booked in call.allocation.booked:
-            referral_id = booked.referral.referral_id
+        left = pending - set(call.bookings)
+        for referral_id, visit in call.bookings.items():
             number = int(referral_id[1:]) - 1
-            slots = {s.slot_id for s in booked.slots}
             if replication.booked_at[number] == minutes(call.now):
-                taken |= slots
+                taken |= set(visit)
                 accepted.add(referral_id)
             else:  # declined: back to pending, that slot forbidden
-                refused.setdefault(referral_id, set()).update(slots)
+                refused.setdefault(referral_id, set()).update(visit)
                 left.add(referral_id)
                 declines += 1
     assert declines > 0, "some offers were declined (10 %)"
     assert int(replication.declines.sum()) == declines
+
+
+@pytest.mark.parametrize("policy", ["optimizer", "fcfs"])
+def test_bookings_are_those_allocate_makes(
+    calls: list[Call], policy: str
+) -> None:
+    # The simulator builds the problem from converted slots and skips the
+    # reasons: on the same input, allocate() books exactly the same.
+    scenario = small(
+        simulation__days=21,
+        simulation__warmup_days=0,
+        simulation__policy=policy,
+    )
+    simulate(scenario, 0)
+    by_id = {
+        s.slot_id: s
+        for s in reserved_slots(scenario.simulation, scenario.capacity)[0]
+    }
+    assert sum(len(call.bookings) for call in calls) > 50
+    for call in calls:
+        allocation = allocate(
+            call.pending,
+            [by_id[s.id] for s in call.offered],
+            call.settings,
+            call.declined,
+            call.policy,
+            baseline=False,
+        )
+        assert {
+            b.referral.referral_id: tuple(s.slot_id for s in b.slots)
+            for b in allocation.booked
+        } == call.bookings
 
 
 def test_records_are_consistent() -> None:

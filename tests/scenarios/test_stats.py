@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 from scipy import stats
 
-from cosen.scenarios.stats import Estimate, estimate, t_critical
+from cosen.scenarios.stats import (
+    Estimate,
+    estimate,
+    pooled_quantile,
+    ratio,
+    t_critical,
+)
 
 
 @pytest.mark.parametrize("df", [*range(1, 61), 75, 99, 120, 200, 1000, 10**6])
@@ -35,3 +42,26 @@ def test_undefined_values_are_left_out() -> None:
     assert estimate([2.0, 2.0]) == Estimate(2.0, 2.0, 2.0, 2)
     with pytest.raises(ValueError):
         t_critical(0)
+
+
+def test_ratio_of_totals_and_its_interval() -> None:
+    # Per-late means: 15 h over 3 late, 10 h over 1, 20 h over 2 give
+    # 45 / 6 = 7.5 h, not the mean of 5, 10 and 10 h (8.3 h).
+    found = ratio([15.0, 10.0, 20.0], [3.0, 1.0, 2.0])
+    assert found.mean == pytest.approx(45 / 6)
+    residuals = [15 - 7.5 * 3, 10 - 7.5, 20 - 7.5 * 2]
+    spread = math.sqrt(sum(d * d for d in residuals) / 2)
+    half = stats.t.ppf(0.975, 2) * spread / (math.sqrt(3) * 2)
+    assert found.high == pytest.approx(7.5 + half, abs=1e-2)
+    assert ratio([1.0, 2.0], [0.0, 0.0]).count == 0
+    assert ratio([50.0, 30.0], [100.0, 100.0], 100).mean == 40.0
+
+
+def test_pooled_quantile_and_sectioning_interval() -> None:
+    first = np.array([1.0, 2.0, 3.0])
+    second = np.array([4.0, 5.0, 6.0, 7.0, 8.0])
+    found = pooled_quantile([first, second], 0.5)
+    assert found.mean == 4.5  # median of 1..8, not (2 + 6) / 2
+    half = stats.t.ppf(0.975, 1) * stats.tstd([2.0, 6.0]) / math.sqrt(2)
+    assert found.low == pytest.approx(4.5 - half, abs=1e-2)
+    assert pooled_quantile([np.array([])], 0.5).count == 0

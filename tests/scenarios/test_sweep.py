@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, time, timedelta
 from pathlib import Path
 
@@ -12,10 +13,11 @@ from cosen.clock import is_working_day
 from cosen.errors import OptionError
 from cosen.parsing import french_number
 from cosen.scenarios.loader import ScenarioFile
-from cosen.scenarios.params import ScenarioError
+from cosen.scenarios.params import Cost, ScenarioError
 from cosen.scenarios.report import sweep_lines, write_sweep_report
 from cosen.scenarios.sweep import (
     Sweep,
+    SweepPoint,
     Variation,
     display,
     is_capacity_key,
@@ -139,9 +141,12 @@ def test_sweep_report_and_chart(threshold: Sweep, tmp_path: Path) -> None:
         f"({per_week} créneaux par semaine, "
     )
     paths = write_sweep_report(tmp_path / "balayage", threshold)
-    assert [p.name for p in paths] == ["balayage.xlsx", "balayage.png"]
-    png = paths[1].read_bytes()
-    assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 10_000
+    assert [p.name for p in paths] == [
+        "balayage.xlsx", "balayage.png", "front.png",
+    ]  # fmt: skip
+    for chart in paths[1:]:
+        png = chart.read_bytes()
+        assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 10_000
     sheet = load_workbook(paths[0])["Balayage"]
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][:2] == ("capacity.scale", "Créneaux par semaine")
@@ -185,3 +190,49 @@ def test_series_split_on_keys_that_leave_capacity_alone() -> None:
         "demand.scale": 0.5, "capacity.scale": 0.8,
     }  # fmt: skip
     assert 0 in sweep.smallest()
+
+
+def test_a_goal_no_variant_reaches_says_what_blocks_it(
+    threshold: Sweep,
+) -> None:
+    # Up to 5 slots a day, P(W <= 2) = 96.9 % at best.
+    points = threshold.points[:3]
+    unreachable = Sweep(threshold.name, threshold.keys, points, 99)
+    assert not unreachable.smallest()
+    best = max(points, key=lambda p: p.within_target)
+    shares = {
+        day: values["within_target_pct"].mean
+        for day, values in best.summary.by_weekday.items()
+    }
+    worst = min(shares, key=lambda day: shares[day])
+    lines = sweep_lines(unreachable)
+    assert lines[-2] == "Aucune variante n'atteint l'objectif de 99 %."
+    assert lines[-1].startswith(
+        f"Au mieux, les demandes du {worst} ne sont vues dans le délai "
+        f"qu'à {french_number(shares[worst])} %"
+    )
+    assert threshold.blocker() is None  # some variant reaches 80 %
+
+
+def test_cost_of_a_variant(threshold: Sweep, tmp_path: Path) -> None:
+    point = threshold.points[2]
+    scenario = replace(
+        point.summary.scenario,
+        cost=Cost(reserved_slot=40, late_referral=150),
+    )
+    priced = SweepPoint(
+        point.changes, replace(point.summary, scenario=scenario), 0
+    )
+    overall = point.summary.overall
+    missed = overall["received"].mean * (
+        1 - overall["within_target_pct"].mean / 100
+    )
+    assert priced.cost == pytest.approx(
+        40 * overall["reserved_slots"].mean + 150 * missed
+    )
+    assert point.cost == 0  # no [cost] table
+    sweep = Sweep(threshold.name, threshold.keys, (priced,), GOAL)
+    header, row = sweep_lines(sweep)[2:4]
+    assert "coût" in header
+    assert french_number(priced.cost, 0) in row
+    assert sweep.as_json()["points"][0]["cost"] == round(priced.cost, 2)

@@ -16,7 +16,12 @@ from werkzeug.test import TestResponse
 
 from cosen.allocation import AllocationSettings
 from cosen.clock import PARIS
-from cosen.domain.samples import SampleSpec, sample_referrals, sample_slots
+from cosen.domain.samples import (
+    SampleSpec,
+    sample_centres,
+    sample_referrals,
+    sample_slots,
+)
 from cosen.io.templates import write_referral_sheet, write_slot_sheet
 from cosen.ledger import Database
 from cosen.ledger.accounts import Role
@@ -39,11 +44,12 @@ _TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 def sample_files(
     folder: Path, now: datetime, count: int = 40
 ) -> tuple[Path, Path]:
-    """The demo's referral and slot workbooks for ``now``."""
+    """The demo's referral and slot workbooks for ``now`` (the slots' with
+    the centre directory)."""
     spec = SampleSpec(now=now, referrals=count, slots_per_referral=2.0)
     referrals, slots = folder / "demandes.xlsx", folder / "creneaux.xlsx"
     write_referral_sheet(referrals, sample_referrals(spec))
-    write_slot_sheet(slots, sample_slots(spec))
+    write_slot_sheet(slots, sample_slots(spec), sample_centres())
     return referrals, slots
 
 

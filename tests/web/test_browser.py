@@ -2,7 +2,9 @@
 
 A coordinator logs in, enters an eligible and an emergency referral,
 imports the demo files, allocates, confirms one patient and refuses
-another; a centre logs in, sees only its bookings and downloads its list.
+another; a centre logs in, sees only its bookings and downloads its list
+and its calendar; a planner runs the scenario template and reads its
+results.
 Screenshots of every step are kept in ``build/screenshots/`` (or
 ``$COSEN_SCREENSHOTS``), at 1366x768.
 """
@@ -46,7 +48,7 @@ def _free_port() -> int:
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """The desk behind waitress on loopback, on an empty SQLite ledger
-    with a coordinator and a centre account."""
+    with a coordinator, a centre and a planner account."""
     import waitress
     from waitress.server import create_server
 
@@ -55,6 +57,7 @@ def server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     with Database(target) as ledger:
         add_user(ledger, "marie", Role.COORDINATOR, None, PASSWORD, now)
         add_user(ledger, "mim1", Role.CENTRE, "MIM-1", PASSWORD, now)
+        add_user(ledger, "paul", Role.PLANNER, None, PASSWORD, now)
     app = create_app(target, tmp_path / "fichiers")
     port = _free_port()
     served = create_server(app, host="127.0.0.1", port=port, threads=4)
@@ -267,3 +270,96 @@ def test_a_coordinators_day_and_a_centres_list(
     assert done, "la liste du centre n'a pas été téléchargée"
     driver.get(f"{base}/centres/SIMSE-1")
     assert "Page introuvable" in driver.page_source
+
+
+def _downloaded(driver: Any, pattern: str) -> Path:
+    """The file downloaded under ``pattern``, once it is whole."""
+    for _ in range(100):
+        done = [
+            p for p in driver.downloads.glob(pattern) if p.stat().st_size > 0
+        ]
+        if done:
+            found: Path = done[0]
+            return found
+        time.sleep(0.1)
+    raise AssertionError(f"{pattern} n'a pas été téléchargé")
+
+
+def test_a_centre_downloads_its_calendar(
+    server: tuple[str, Path], browser: Any, tmp_path: Path
+) -> None:
+    import icalendar
+    from selenium.webdriver.common.by import By
+
+    from cosen.allocation import AllocationSettings
+    from cosen.ledger.runs import run_batch
+
+    base, target = server
+    now = datetime.now(PARIS).replace(second=0, microsecond=0)
+    referrals, slots = sample_files(tmp_path, now)
+    # A batch run on the desk's ledger, as cron would run it.
+    with Database(target) as ledger:
+        run_batch(ledger, referrals, slots, AllocationSettings(now=now))
+        with ledger.read() as db:
+            held = [i for i, _, _ in db.held_starts("MIM-1")]
+    assert held
+    driver = browser
+    _login(driver, base, "mim1")
+    heading = _wait(driver, "h1").text
+    assert "MIM-1" not in heading  # the centre's name, from the directory
+    assert "code MIM-1" in driver.find_element(By.CSS_SELECTOR,
+                                               ".adresse").text  # fmt: skip
+    _shot(driver, "11-centre-nom-adresse")
+    driver.find_element(
+        By.LINK_TEXT, "Télécharger le calendrier (.ics)"
+    ).click()
+    calendar = icalendar.Calendar.from_ical(
+        _downloaded(driver, "MIM-1*.ics").read_bytes()
+    )
+    summaries = [str(e["SUMMARY"]) for e in calendar.walk("VEVENT")]
+    assert len(summaries) == len(held)
+    assert all(any(i in s for s in summaries) for i in held)
+
+
+def test_a_planner_runs_the_template(
+    server: tuple[str, Path], browser: Any
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    from tests.web.test_planner import tiny
+
+    base, _ = server
+    driver = browser
+    _login(driver, base, "paul")
+    driver.find_element(By.LINK_TEXT, "Planification").click()
+    area = _wait(driver, "#texte")
+    assert "replications = 10" in area.get_property("value")
+    _shot(driver, "12-planification")
+    # A mistake first: shown beside the field, in French.
+    area.clear()
+    area.send_keys(
+        tiny(replications=2).replace("per_day = 4", "per_day = -4", 1)
+    )
+    _click(driver, driver.find_element(By.CSS_SELECTOR, "button.principal"))
+    problem = _wait(driver, ".erreur-champ").text
+    assert "clé « demand.2.per_day »" in problem
+    _shot(driver, "13-planification-erreur")
+    area = driver.find_element(By.ID, "texte")
+    area.clear()
+    area.send_keys(tiny(replications=2))
+    _click(driver, driver.find_element(By.CSS_SELECTOR, "button.principal"))
+    if driver.find_elements(By.ID, "en-cours"):
+        _shot(driver, "14-simulation-en-cours")
+    # The page refreshes itself until the results are there.
+    _wait(driver, "#resultats")
+    assert "Rendez-vous dans le délai (%)" in driver.page_source
+    images = driver.find_elements(By.CSS_SELECTOR, ".graphiques img")
+    assert len(images) >= 3
+    assert all(int(i.get_property("naturalWidth")) > 0 for i in images)
+    _shot(driver, "15-simulation-resultats")
+    driver.execute_script("arguments[0].scrollIntoView()", images[0])
+    _shot(driver, "16-simulation-graphiques")
+    driver.find_element(
+        By.PARTIAL_LINK_TEXT, "Télécharger le classeur"
+    ).click()
+    assert _downloaded(driver, "indicateurs*.xlsx")

@@ -12,9 +12,11 @@ ALL = frozenset(Role)
 DESK = frozenset({Role.COORDINATOR, Role.ADMIN})
 PLAN = frozenset({Role.COORDINATOR, Role.PLANNER, Role.ADMIN})
 CARD = frozenset({Role.COORDINATOR, Role.ADMIN, Role.CENTRE})
+PLANNERS = frozenset({Role.PLANNER, Role.ADMIN})
 
 # (method, path, roles allowed); {centre} and {referral} are filled with
-# the other centre's data for the 404 checks, {run} with the seeded run.
+# the other centre's data for the 404 checks, {run} with the seeded run,
+# {plan} with a scenario run's id.
 ROUTES = [
     ("GET", "/", ALL),
     ("GET", "/demande", DESK),
@@ -24,14 +26,20 @@ ROUTES = [
     ("GET", "/attribuer", PLAN),
     ("POST", "/attribuer", PLAN),
     ("GET", "/appeler", DESK),
+    ("GET", "/appeler/appels.xlsx", DESK),
     ("GET", "/demandes/{referral}", CARD),
     ("POST", "/demandes/{referral}/reponse", CARD),
     ("GET", "/centres", ALL),
     ("GET", "/centres/{centre}", ALL),
     ("GET", "/centres/{centre}/liste.xlsx", ALL),
+    ("GET", "/centres/{centre}/calendrier.ics", ALL),
     ("GET", "/suivi", PLAN),
     ("GET", "/journal", frozenset({Role.ADMIN})),
     ("GET", "/passages/{run}/fichiers/synthese.xlsx", PLAN),
+    ("GET", "/planification", PLANNERS),
+    ("POST", "/planification", PLANNERS),
+    ("GET", "/planification/{plan}", PLANNERS),
+    ("GET", "/planification/{plan}/indicateurs.xlsx", PLANNERS),
     ("GET", "/api/etat", PLAN),
     ("GET", "/api/passages", PLAN),
     ("GET", "/api/passages/{run}", PLAN),
@@ -43,7 +51,9 @@ OPEN = {"/connexion", "/deconnexion", "/static/<path:filename>"}
 
 def _path(template: str, seeded: Seeded) -> str:
     other = held_by_centre(seeded)["SIMSE-1"][0]
-    return template.format(centre="SIMSE-1", referral=other, run=1)
+    return template.format(
+        centre="SIMSE-1", referral=other, run=1, plan="inconnue"
+    )
 
 
 def test_every_route_is_in_the_table(seeded: Seeded) -> None:
@@ -57,6 +67,8 @@ def test_every_route_is_in_the_table(seeded: Seeded) -> None:
         .replace("{centre}", "<code>")
         .replace("{run}", "<int:run_id>")
         .replace("synthese.xlsx", "<path:name>")
+        .replace("{plan}/indicateurs.xlsx", "<run_id>/<name>")
+        .replace("{plan}", "<run_id>")
         for _, path, _ in ROUTES
     }
     assert rules == table
@@ -94,7 +106,7 @@ def test_a_centre_gets_404_for_another_centres_data(seeded: Seeded) -> None:
         for m, t, allowed in ROUTES
         if Role.CENTRE in allowed and ("{" in t)
     ]
-    assert len(scoped) == 5
+    assert len(scoped) == 6
     for method, template in scoped:
         path = _path(template, seeded)
         data = {"reponse": "realise"}
@@ -106,6 +118,7 @@ def test_a_centre_gets_404_for_another_centres_data(seeded: Seeded) -> None:
     assert user.get("/centres/MIM-1").status_code == 200
     assert user.get("/api/centres/MIM-1").status_code == 200
     assert user.get("/centres/MIM-1/liste.xlsx").status_code == 200
+    assert user.get("/centres/MIM-1/calendrier.ics").status_code == 200
 
 
 def test_posts_without_csrf_token_are_refused(seeded: Seeded) -> None:

@@ -19,6 +19,7 @@ from cosen.allocation.booking import (
     allocate,
     allocate_in_turn,
     arrived_after,
+    solve_problem,
 )
 from cosen.allocation.indicators import (
     Indicators,
@@ -30,6 +31,7 @@ from cosen.allocation.indicators import (
 from cosen.allocation.problem import (
     build_problem,
     earliest_start,
+    problem_from_data,
     slot_data,
     target,
 )
@@ -53,6 +55,8 @@ __all__ = [
     "build_problem",
     "earliest_start",
     "indicators",
+    "problem_from_data",
     "slot_data",
+    "solve_problem",
     "target",
 ]

@@ -20,6 +20,8 @@ from cosen.allocation.problem import build_problem, slot_data, target
 from cosen.allocation.settings import AllocationSettings, Policy
 from cosen.domain import Reason, Referral, Slot
 from cosen.optimizer import (
+    Booking,
+    Problem,
     SlotData,
     Solution,
     Status,
@@ -38,6 +40,7 @@ __all__ = [
     "allocate",
     "allocate_in_turn",
     "arrived_after",
+    "solve_problem",
 ]
 
 
@@ -184,15 +187,8 @@ def allocate(
     withdrawn = [s for s in slots if s.withdrawn]
     slots = [s for s in slots if not s.withdrawn]
     problem = build_problem(referrals, slots, settings, declined)
-    greedy = (
-        first_come_first_served(problem)
-        if baseline or (policy is Policy.FCFS)
-        else {}
-    )
-    if policy is Policy.FCFS:
-        solution = fcfs_solution(problem, greedy)
-    else:
-        solution = solve(problem, settings.solver())
+    greedy = first_come_first_served(problem) if baseline else None
+    solution = solve_problem(problem, settings, policy, greedy)
     slot_by_id = {s.slot_id: s for s in slots}
     request_by_id = {r.id: r for r in problem.requests}
 
@@ -231,10 +227,31 @@ def allocate(
             max(0, visit[0].start - request_by_id[request_id].target)
             for request_id, visit in greedy.items()
         )
-        if baseline
+        if greedy is not None
         else ()
     )
     return Allocation(settings, booked, unbooked, solution, lateness)
+
+
+def solve_problem(
+    problem: Problem,
+    settings: AllocationSettings,
+    policy: Policy = Policy.OPTIMIZER,
+    greedy: dict[str, Booking] | None = None,
+) -> Solution:
+    """Solve a built problem as :func:`allocate` does: the solver's
+    bookings, without reasons for the unbooked.
+
+    For callers that build the problem themselves
+    (:func:`~cosen.allocation.problem.problem_from_data`) and only read
+    the bookings, such as the simulator; ``greedy`` is first come, first
+    served on ``problem`` when already computed.
+    """
+    if policy is Policy.FCFS:
+        if greedy is None:
+            greedy = first_come_first_served(problem)
+        return fcfs_solution(problem, greedy)
+    return solve(problem, settings.solver())
 
 
 def allocate_in_turn(

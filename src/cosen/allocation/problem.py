@@ -19,8 +19,8 @@ from cosen.optimizer import Problem, Request, SlotData
 __all__ = [
     "build_problem",
     "earliest_start",
+    "problem_from_data",
     "slot_data",
-    "slot_days",
     "target",
     "unavailable_minutes",
 ]
@@ -128,11 +128,32 @@ def build_problem(
     declined
         Slot ids each referral's patient declined (never offered again).
     """
+    return problem_from_data(
+        referrals, [slot_data(s) for s in slots], settings, declined
+    )
+
+
+def problem_from_data(
+    referrals: Sequence[Referral],
+    slots: Sequence[SlotData],
+    settings: AllocationSettings,
+    declined: Mapping[str, Iterable[str]] | None = None,
+) -> Problem:
+    """:func:`build_problem` from slots already converted by
+    :func:`slot_data`: a caller that offers the same slots again and again
+    (the simulator) converts each one once."""
     declined = declined or {}
     centers_of: dict[str, set[str]] = {}
     for slot in slots:
-        centers_of.setdefault(slot.group.value, set()).add(slot.center)
-    days = slot_days(slots)
+        centers_of.setdefault(slot.group, set()).add(slot.center)
+    days = (
+        (
+            date.fromordinal(min(s.day for s in slots)),
+            date.fromordinal(max(s.day for s in slots)),
+        )
+        if slots
+        else None
+    )
     requests = [
         request(
             referral,
@@ -144,17 +165,7 @@ def build_problem(
         )
         for rank, referral in enumerate(referrals)
     ]
-    return Problem.build(
-        requests, (slot_data(s) for s in slots), settings.max_gap_minutes
-    )
-
-
-def slot_days(slots: Sequence[Slot]) -> tuple[date, date] | None:
-    """The first and last local days slots start on (``None``: none)."""
-    if not slots:
-        return None
-    days = [slot.start.astimezone(PARIS).date() for slot in slots]
-    return min(days), max(days)
+    return Problem.build(requests, slots, settings.max_gap_minutes)
 
 
 def slot_data(slot: Slot) -> SlotData:

@@ -108,8 +108,12 @@ def run(
     sortie d'erreur) ; pour une graine donnée, les résultats sont les mêmes
     quel que soit le nombre de processus. Chaque indicateur est une moyenne
     sur les réplications avec son intervalle de confiance à 95 %, calculée
-    hors mise en route. --out écrit indicateurs.xlsx, attente.png,
-    delai_par_jour.png et utilisation.png.
+    hors mise en route ; parts, moyennes par rendez-vous et utilisation
+    rapportent les totaux de toutes les réplications, les centiles
+    d'attente portent sur toutes leurs attentes réunies. --out écrit
+    indicateurs.xlsx, attente.png, delai_par_jour.png, utilisation.png,
+    delai_par_heure.png (par jour et heure de réception) et
+    utilisation_par_jour.png (par centre et jour).
 
     \b
     --json affiche un objet :
@@ -124,6 +128,12 @@ def run(
       by_exam : examens demandés -> indicateurs received à no_shows ;
       by_center : centre -> indicateurs de ses rendez-vous et créneaux ;
       by_slot_kind : [{center, exams, indicateurs des créneaux}] ;
+      by_weekday : jour de réception (lundi…) -> indicateurs received à
+        no_shows ; by_weekday_hour : [{weekday, hour, mêmes indicateurs}]
+        par jour et heure de réception ; by_target : délai souhaité
+        (« 24 h », « 48 h ») -> mêmes indicateurs ;
+      by_slot_time : [{center, weekday, hour, indicateurs des créneaux}]
+        par centre, jour et heure de début du créneau ;
       daily_within_target_pct : [{date, mean, low, high}] par jour de
         réception.
     """
@@ -182,9 +192,14 @@ def sweep(
     Donne, pour chaque variante, la part des demandes vues dans le délai
     (avec son IC à 95 %) face aux créneaux réservés par semaine, et la plus
     petite capacité dont la moyenne atteint l'objectif --goal. Toutes les
-    variantes voient les mêmes demandes (même graine). --out écrit
-    balayage.xlsx et balayage.png ; --json affiche {scenario, goal, keys,
-    points : [{changes, slots_per_week, meets_goal, smallest, overall}]}.
+    variantes voient les mêmes demandes (même graine). Avec une table
+    [cost] (reserved_slot : coût d'un créneau réservé, late_referral :
+    coût d'une demande vue hors délai), le coût total de chaque variante.
+    Si aucune variante n'atteint l'objectif, le jour de réception qui l'en
+    éloigne le plus. --out écrit balayage.xlsx, balayage.png et front.png
+    (créneaux inutilisés face à la part dans le délai) ; --json affiche
+    {scenario, goal, keys, points : [{changes, slots_per_week, cost,
+    meets_goal, smallest, overall}]}.
 
     \b
     Clés : celles du fichier, par leur chemin, les blocs numérotés à

@@ -92,6 +92,7 @@ __all__ = [
     "AppointmentStatus",
     "add_centre_lists",
     "add_exports",
+    "write_call_list",
     "write_centre_lists",
     "write_exports",
 ]
@@ -250,9 +251,12 @@ def add_exports(
         _summary(allocation, rejections, received), outputs.path(SUMMARY_FILE)
     )
     save_workbook(
-        _call_list(allocation, directory, preparations, footer),
+        _call_list(
+            allocation.booked, allocation.unbooked, directory, preparations,
+            footer,
+        ),
         outputs.path(CALLS_FILE),
-    )
+    )  # fmt: skip
     replaced = replaces or {}
     if messages is None:
         messages = [
@@ -503,8 +507,37 @@ def _visit_rows(
 # Call list
 
 
+def write_call_list(
+    path: Path,
+    booked: Sequence[Booked],
+    unbooked: Sequence[Unbooked],
+    *,
+    directory: Directory | None = None,
+    preparations: Preparations | None = None,
+    footer: str = "",
+) -> Path:
+    """Write a call list (the workbook of ``appels.xlsx``) for these
+    visits and referrals left without a slot; return its path.
+
+    Parameters
+    ----------
+    footer
+        When the list was made, as its pages' titles say it (« Liste du
+        07/12/2026 à 9h30 »).
+    """
+    save_workbook(
+        _call_list(
+            booked, unbooked, directory if directory is not None else
+            Directory(), preparations or Preparations(), footer,
+        ),
+        path,
+    )  # fmt: skip
+    return path
+
+
 def _call_list(
-    allocation: Outcome,
+    booked: Sequence[Booked],
+    unbooked: Sequence[Unbooked],
     directory: Directory,
     preparations: Preparations,
     footer: str,
@@ -514,9 +547,7 @@ def _call_list(
     referrals left without a slot, to call back."""
     workbook = Workbook()
     sheet = _first_sheet(workbook, ANSWER_SHEET)
-    visits = sorted(
-        allocation.booked, key=lambda b: (b.start, b.referral.referral_id)
-    )
+    visits = sorted(booked, key=lambda b: (b.start, b.referral.referral_id))
     validated = all(preparations.validated(v.referral.exams) for v in visits)
     preparation = (
         "Préparation" if validated else f"Préparation ({TO_VALIDATE})"
@@ -562,7 +593,7 @@ def _call_list(
     printable(
         sheet, f"Appels aux patients — {footer.lower()}", footer=ALWAYS_BRING
     )
-    _callbacks(workbook.create_sheet(CALLBACK_SHEET), allocation, footer)
+    _callbacks(workbook.create_sheet(CALLBACK_SHEET), unbooked, footer)
     return workbook
 
 
@@ -574,10 +605,12 @@ def _phone_cell(phone: str, email: str | None) -> str:
     return phone_text(phone) + (f"\n{email}" if email else "")
 
 
-def _callbacks(sheet: Worksheet, allocation: Outcome, footer: str) -> None:
+def _callbacks(
+    sheet: Worksheet, unbooked: Sequence[Unbooked], footer: str
+) -> None:
     rows = []
     for item in sorted(
-        allocation.unbooked,
+        unbooked,
         key=lambda u: (u.target, u.referral.referral_id),
     ):
         referral = item.referral

@@ -6,8 +6,9 @@
   :mod:`cosen.ledger.runs` imports a file), then recorded pending;
 - a referral or slot file imported without allocating, by the import code
   of ``batch run``;
-- the lists of held visits (to call, per centre) and one referral's card,
-  each display recorded in the access log.
+- the lists of held visits (to call, per centre), their workbooks, a
+  centre's calendar and one referral's card, each display recorded in the
+  access log, as is each download of a run's files.
 
 A centre user passes its centre: a referral whose visit is elsewhere is
 not found, exactly like an unknown one.
@@ -20,8 +21,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from cosen.allocation import Booked
+from cosen.allocation import Booked, Unbooked
 from cosen.domain import (
+    Directory,
     Issue,
     PatientRegister,
     Reason,
@@ -29,9 +31,15 @@ from cosen.domain import (
     check_referral,
 )
 from cosen.domain.fields import clean_text
-from cosen.io.exports import write_centre_lists
+from cosen.io.exports import (
+    centre_file_name,
+    write_call_list,
+    write_centre_lists,
+)
 from cosen.io.readers import read_referrals
+from cosen.io.wording import clock_time, numeric_date
 from cosen.ledger.database import Database, HeldVisit, content_of
+from cosen.ledger.exports import current_calendar
 from cosen.ledger.runs import (
     ImportReport,
     import_referrals,
@@ -47,9 +55,13 @@ __all__ = [
     "Imported",
     "ReferralCard",
     "call_list",
+    "call_list_file",
+    "centre_calendar_file",
+    "centre_directory",
     "centre_list_file",
     "centre_visits",
     "import_files",
+    "log_run_file",
     "record_entry",
     "referral_card",
 ]
@@ -215,9 +227,10 @@ class CallList:
 
 
 def call_list(
-    ledger: Database, login: str, at: datetime, limit: int = 50
+    ledger: Database, login: str, at: datetime, limit: int | None = 50
 ) -> CallList:
-    """The call list at ``at``; only the visits shown are logged."""
+    """The call list at ``at`` (all of it when ``limit`` is ``None``);
+    only the visits shown are logged."""
     with ledger.write() as db:
         held = db.held_starts()
         kinds = (
@@ -285,6 +298,95 @@ def centre_list_file(
         "Liste complète des rendez-vous COSEN",
     )
     return written[0] if written else None
+
+
+def centre_calendar_file(
+    ledger: Database, centre: str, login: str, at: datetime
+) -> bytes:
+    """A centre's calendar now (:func:`cosen.ledger.exports.
+    current_calendar`: the events of its held visits, and of released ones
+    still ahead as cancelled), its display logged."""
+    with ledger.write() as db:
+        data, shown = current_calendar(db, centre, at)
+        log_access(db, login, at, ((i, f"calendrier {centre}") for i in shown))
+    return data
+
+
+def call_list_file(
+    ledger: Database, path: Path, login: str, at: datetime
+) -> Path:
+    """Write the call list at ``at`` to ``path``, as ``appels.xlsx`` lays
+    it out: every held visit by start (its answer column makes the filled
+    file a ``batch answers`` file), then the referrals the latest run left
+    without a slot that still wait, to call back."""
+    with ledger.write() as db:
+        held = db.held_visits([i for i, _, _ in db.held_starts()])
+        latest = db.run()
+        waiting = []
+        for referral_id, reason, detail, target in (
+            db.unbooked(latest.id) if latest is not None else []
+        ):
+            referral, state = db.referral(referral_id)
+            if referral is not None and state is State.PENDING:
+                waiting.append(Unbooked(referral, reason, detail, target))
+        directory, preparations = db.directory(), db.preparations()
+        log_access(
+            db,
+            login,
+            at,
+            (
+                *((v.referral.referral_id, "export appels") for v in held),
+                *((u.referral.referral_id, "export appels") for u in waiting),
+            ),
+        )
+    return write_call_list(
+        path,
+        [Booked(v.referral, v.slots, v.target, v.late_minutes) for v in held],
+        waiting,
+        directory=directory,
+        preparations=preparations,
+        footer=f"Liste du {numeric_date(at)} à {clock_time(at)}",
+    )
+
+
+def log_run_file(
+    ledger: Database, run_id: int, name: str, login: str, at: datetime
+) -> None:
+    """Record that ``login`` downloaded file ``name`` of run ``run_id``:
+    for a centre's file (in a folder of the set), the referrals of that
+    centre the run booked or released and those it holds now (its full
+    list); for the others, those the run booked or left unbooked."""
+    with ledger.write() as db:
+        booked = db.bookings(run_id=run_id)
+        released = db.bookings(released_in=run_id)
+        if "/" not in name:
+            ids = [b.referral_id for b in booked] + [
+                u[0] for u in db.unbooked(run_id)
+            ]
+        else:
+            stem = Path(name).stem
+            codes = [c for c in db.centres()
+                     if Path(centre_file_name(c)).stem == stem]  # fmt: skip
+            first = {s.slot_id: s.center for s in db.slots()}
+            held = [i for c in codes for i, _, _ in db.held_starts(c)]
+            ids = [
+                *(b.referral_id for b in (*booked, *released)
+                  if first.get(b.slot_ids[0]) in codes),
+                *held,
+            ]  # fmt: skip
+        log_access(
+            db,
+            login,
+            at,
+            ((i, f"fichier du passage {run_id} : {name}")
+             for i in dict.fromkeys(ids)),
+        )  # fmt: skip
+
+
+def centre_directory(ledger: Database) -> Directory:
+    """The centres' names and addresses, as last imported."""
+    with ledger.read() as db:
+        return db.directory()
 
 
 @dataclass(frozen=True)

@@ -16,10 +16,20 @@ from pathlib import Path
 from typing import Final
 
 from cosen.allocation import AllocationSettings, Booked, Unbooked
-from cosen.domain import Directory, Preparations, Referral, Rejection
+from cosen.domain import (
+    Directory,
+    Preparations,
+    Referral,
+    Rejection,
+    Slot,
+)
 from cosen.errors import CosenError
 from cosen.io import notices
-from cosen.io.calendars import CalendarEntry, add_centre_calendars
+from cosen.io.calendars import (
+    CalendarEntry,
+    add_centre_calendars,
+    centre_calendar,
+)
 from cosen.io.exports import (
     AppointmentStatus,
     add_centre_lists,
@@ -36,6 +46,7 @@ __all__ = [
     "FULL_LISTS",
     "RELEASED_LISTS",
     "StoredRun",
+    "current_calendar",
     "deliver",
     "deliver_waiting",
     "export_run",
@@ -133,13 +144,7 @@ def export_run(
         add_centre_calendars(
             outputs,
             FULL_LISTS,
-            [
-                *(CalendarEntry(r.booking_id, v) for v, r in snapshot.current),
-                *(
-                    CalendarEntry(r.booking_id, v, 1, cancelled=True)
-                    for v, r in snapshot.cancelled
-                ),
-            ],
+            _calendar_entries(snapshot.current, snapshot.cancelled),
             snapshot.namespace,
             run.settings.now,
         )
@@ -178,6 +183,74 @@ def deliver_waiting(
     return delivered
 
 
+def current_calendar(
+    db: Database, centre: str, at: datetime
+) -> tuple[bytes, list[str]]:
+    """A centre's calendar at ``at``, inside the caller's transaction: the
+    file a run's ``liste-complete/`` would publish now (same events, same
+    UIDs, released visits still ahead cancelled), and the referrals it
+    names."""
+    referrals = {r.referral_id: r for r in db.referrals()}
+    slots = {s.slot_id: s for s in db.slots()}
+    current = _visits(db.bookings(active=True, held=True), referrals, slots)
+    cancelled = _visits(_upcoming(db, referrals, slots, at), referrals, slots)
+    entries = [
+        entry
+        for entry in _calendar_entries(current, cancelled)
+        if entry.centre == centre
+    ]
+    data = centre_calendar(centre, entries, db.ledger_stamp(), at)
+    return data, [e.visit.referral.referral_id for e in entries]
+
+
+def _calendar_entries(
+    current: Sequence[tuple[Booked, BookingRecord]],
+    cancelled: Sequence[tuple[Booked, BookingRecord]],
+) -> list[CalendarEntry]:
+    return [
+        *(CalendarEntry(r.booking_id, v) for v, r in current),
+        *(
+            CalendarEntry(r.booking_id, v, 1, cancelled=True)
+            for v, r in cancelled
+        ),
+    ]
+
+
+def _visits(
+    records: Sequence[BookingRecord],
+    referrals: Mapping[str, Referral],
+    slots: Mapping[str, Slot],
+) -> list[tuple[Booked, BookingRecord]]:
+    return [
+        (
+            Booked(
+                _referral(referrals, visit.referral_id),
+                tuple(slots[s] for s in visit.slot_ids),
+                visit.target,
+                visit.late_minutes,
+            ),
+            visit,
+        )
+        for visit in records
+    ]
+
+
+def _upcoming(
+    db: Database,
+    referrals: Mapping[str, Referral],
+    slots: Mapping[str, Slot],
+    at: datetime,
+) -> list[BookingRecord]:
+    """Released visits still ahead at ``at``: published cancelled, so that
+    a centre's calendar drops them."""
+    return [
+        record
+        for record in db.bookings(active=False)
+        if record.referral_id in referrals
+        and slots[record.slot_ids[0]].start > at
+    ]
+
+
 def stored_run(ledger: Database, run_id: int | None = None) -> StoredRun:
     """A recorded run as its exports read it (the desk's and the JSON
     API's view of a past run).
@@ -205,18 +278,7 @@ def _read(ledger: Database, run_id: int | None) -> _Snapshot:
         def visits(
             records: Sequence[BookingRecord],
         ) -> list[tuple[Booked, BookingRecord]]:
-            return [
-                (
-                    Booked(
-                        _referral(referrals, visit.referral_id),
-                        tuple(slots[s] for s in visit.slot_ids),
-                        visit.target,
-                        visit.late_minutes,
-                    ),
-                    visit,
-                )
-                for visit in records
-            ]
+            return _visits(records, referrals, slots)
 
         run = StoredRun(
             run_id=record.id,
@@ -234,14 +296,7 @@ def _read(ledger: Database, run_id: int | None) -> _Snapshot:
             received=record.counts.get("received", 0),
         )
         states = db.referral_states()
-        # A released visit still ahead is published cancelled, so that a
-        # centre's calendar drops it.
-        upcoming = [
-            record_
-            for record_ in db.bookings(active=False)
-            if record_.referral_id in referrals
-            and slots[record_.slot_ids[0]].start > record.now
-        ]
+        upcoming = _upcoming(db, referrals, slots, record.now)
         return _Snapshot(
             run,
             visits(db.bookings(active=True, held=True)),

@@ -30,7 +30,6 @@ import enum
 import ipaddress
 import os
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from email.utils import parseaddr
@@ -40,9 +39,9 @@ from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
 
-from cosen.errors import OptionError, UnusableFileError
 from cosen.limits import NOTIFY_LIMITS
 from cosen.parsing import french_number
+from cosen.tomlfiles import SettingError, parse_toml, read_text
 
 __all__ = [
     "NotifyConfig",
@@ -57,35 +56,12 @@ __all__ = [
 DEFAULT_TIMEOUT: Final = 30.0
 
 
-class NotifyConfigError(OptionError):
-    """A sending configuration that cannot be used, as one French line.
+class NotifyConfigError(SettingError):
+    """A sending configuration that cannot be used, as one French line
+    naming the file, the dotted key (``smtp.port``) and its line; never a
+    secret's value."""
 
-    Parameters
-    ----------
-    key
-        Dotted key at fault (``smtp.port``).
-    problem
-        What is wrong, in French (never a secret's value).
-    source
-        The file's name, when known.
-    line
-        The key's line in that file, when known.
-    """
-
-    def __init__(
-        self,
-        key: str,
-        problem: str,
-        source: str | None = None,
-        line: int | None = None,
-    ) -> None:
-        self.key = key
-        self.problem = problem
-        where = "Configuration" + (f" « {source} »" if source else "")
-        if line is not None:
-            where += f", ligne {line}"
-        end = "" if problem.endswith(".") else "."
-        super().__init__(f"{where}, clé « {key} » : {problem}{end}")
+    document = "Configuration"
 
 
 class Security(enum.StrEnum):
@@ -231,18 +207,7 @@ def load_config(path: Path) -> NotifyConfig:
         When a key is missing, unknown or wrong, or names an unset
         environment variable.
     """
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UnusableFileError(path, "fichier introuvable.") from None
-    except IsADirectoryError:
-        raise UnusableFileError(
-            path, "c'est un dossier, pas un fichier."
-        ) from None
-    except (OSError, UnicodeDecodeError):
-        raise UnusableFileError(
-            path, "illisible (fichier texte UTF-8 attendu)."
-        ) from None
+    text = read_text(path)
     return parse_config(text, path.name, path.parent, os.environ)
 
 
@@ -251,22 +216,11 @@ def parse_config(
 ) -> NotifyConfig:
     """Check a configuration's ``text`` (``name`` for messages; relative
     paths from ``folder``; secrets from ``environment``)."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        found = re.search(r"line (\d+)", str(error))
-        line = f" à la ligne {found[1]}" if found else ""
-        raise UnusableFileError(
-            name,
-            f"syntaxe TOML invalide{line} : vérifier guillemets, crochets "
-            "et signes « = ».",
-        ) from None
+    data = parse_toml(text, name)
     try:
         return _build(data, name, folder, environment)
     except NotifyConfigError as error:
-        raise NotifyConfigError(
-            error.key, error.problem, name, _line(text, error.key)
-        ) from None
+        raise error.located(name, text) from None
 
 
 # --------------------------------------------------------------------------
@@ -473,27 +427,3 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
-
-
-# --------------------------------------------------------------------------
-# Where a key is
-
-_HEADER: Final = re.compile(r"\s*\[\s*([A-Za-z0-9_-]+)\s*\]\s*(?:#.*)?")
-_KEY: Final = re.compile(r"\s*[\"']?([A-Za-z0-9_-]+)[\"']?\s*=")
-
-
-def _line(text: str, key: str) -> int | None:
-    """Line of ``table.key`` in ``text``, else of ``[table]``."""
-    table, _, name = key.partition(".")
-    current, header = "", None
-    for number, line in enumerate(text.splitlines(), start=1):
-        found = _HEADER.fullmatch(line)
-        if found:
-            current = found[1]
-            if current == table and header is None:
-                header = number
-            continue
-        found = _KEY.match(line)
-        if found and current == table and found[1] == name:
-            return number
-    return header

@@ -25,6 +25,12 @@
    by local moves that keep tiers 1 to 3 (``polish.py``).
 5. The bookings are checked against every rule, their tiers recomputed.
 
+A part where patients have unavailability is first solved with it
+relaxed (``network.py``): its bound holds, its bookings honour it; when
+they fall short of the bound because of it, the patients it cost are
+given classes of their own and the part is solved again on the refined
+network, from the best solution and bound so far.
+
 Every step runs within the time limit: enumeration, the LPs, CP-SAT and
 polish stop at the deadline; a flow, which cannot be interrupted, and the
 building of the lexicographic LP only start when their size says they end
@@ -129,7 +135,7 @@ def solve(
     started = time.monotonic()
     deadline = started + settings.time_limit
     catalogs = [
-        Catalog.build(part)
+        Catalog.build(part, {r.id for r in part.requests if r.unavailable})
         for part in components(problem)
         if part.requests and part.slots
     ]
@@ -143,7 +149,15 @@ def solve(
     for number, catalog in enumerate(catalogs):
         remaining = max(0.0, deadline - time.monotonic())
         share = time.monotonic() + remaining / (len(catalogs) - number)
-        part = _solve_part(catalog, share, settings)
+        part, network = _solve_part(catalog, share, settings)
+        while catalog.relaxed and not part.optimal:
+            # Keep the unavailability of the requests that cost something
+            # (of every one when none did: the catalogue is then exact).
+            kept = catalog.conflicts or catalog.relaxed
+            catalog = catalog.tightened(kept)
+            part, network = _solve_part(
+                catalog, share, settings, part, network
+            )
         bookings |= polish(catalog, part.bookings, deadline)
         bound += part.bound
         methods[part.method] += 1
@@ -173,13 +187,20 @@ def _option_count(catalog: Catalog) -> int:
 class _Search:
     """The best solution and the tightest bound of one part so far."""
 
-    def __init__(self, catalog: Catalog, deadline: float) -> None:
+    def __init__(
+        self, catalog: Catalog, deadline: float, known: _Part | None = None
+    ) -> None:
         self.catalog = catalog
         self.deadline = deadline
-        self.bookings = first_come_first_served(catalog.problem, catalog)
-        self.tiers = evaluate(catalog.problem, self.bookings)
-        self.method = "greedy"
         self.bound = _trivial_bound(catalog)
+        if known is None:
+            self.bookings = first_come_first_served(catalog.problem, catalog)
+            self.method = "greedy"
+        else:
+            # Never worse than first come, first served, which began it.
+            self.bookings, self.method = known.bookings, known.method
+            self.tighten(known.bound)
+        self.tiers = evaluate(catalog.problem, self.bookings)
 
     @property
     def closed(self) -> bool:
@@ -249,14 +270,38 @@ def _trivial_bound(catalog: Catalog) -> Tiers:
 
 
 def _solve_part(
-    catalog: Catalog, deadline: float, settings: SolverSettings
-) -> _Part:
-    search = _Search(catalog, deadline)
+    catalog: Catalog,
+    deadline: float,
+    settings: SolverSettings,
+    known: _Part | None = None,
+    network: Network | None = None,
+) -> tuple[_Part, Network]:
+    """The best solution and bound of one part by ``deadline``, from what
+    is ``known`` (a solution and a bound) if anything, with its network:
+    ``network`` refined if given (the network of the catalogue that
+    ``catalog`` tightens)."""
+    search = _Search(catalog, deadline, known)
     visits = _has_visits(catalog)
+    # A tightened catalogue only has more options: a network that held
+    # them all may now hold a working set too, never the reverse.
     everything = _option_count(catalog) <= _ALL_OPTIONS
-    network = Network.build(
-        catalog, None if everything or not visits else _working_set
-    )
+    chooser = None if everything or not visits else _working_set
+    if network is None:
+        network = Network.build(catalog, chooser)
+    else:
+        network.refine(catalog, chooser)
+    return _search(search, network, settings, everything), network
+
+
+def _search(
+    search: _Search,
+    network: Network,
+    settings: SolverSettings,
+    everything: bool,
+) -> _Part:
+    """Tighten the solution and bound of one part on its network."""
+    catalog = network.catalog
+    visits = _has_visits(catalog)
     if not visits:
         if search.fits(network, FlowMode.EXACT):
             flows = solve_flow(network)
@@ -266,7 +311,10 @@ def _solve_part(
     pool = None if everything else OptionPool(network)
     for step in (_flows, _booking, _lexicographic):
         step(search, network, pool)
-        if search.closed or not search.left():
+        # On a relaxed catalogue, a conflict says the relaxation is what
+        # keeps solution and bound apart: a tighter one does better than
+        # more search.
+        if search.closed or not search.left() or catalog.conflicts:
             return search.part()
     if everything and search.affords(_building(network)):
         _cp_sat(search, network, settings)
@@ -362,9 +410,9 @@ def _cp_sat(
         settings.workers,
     )
     search.offer(bookings_from_flows(network, result.flows), "cp-sat")
+    # What CP-SAT proves is its flow's tiers (on a relaxed catalogue its
+    # bookings may be worse): its bound holds them when it is optimal.
     search.tighten(result.bound)
-    if result.status is Status.OPTIMAL:
-        search.tighten(search.tiers)
 
 
 def fcfs_solution(problem: Problem, bookings: dict[str, Booking]) -> Solution:

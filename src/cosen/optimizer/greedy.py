@@ -22,7 +22,8 @@ def first_come_first_served(
     Options are in the catalogue's order: by start, then slot node, a
     single slot before the visits that begin with it. A class's options
     are scanned from a pointer that only moves forward: an option with a
-    full slot node never becomes free again.
+    full slot node never becomes free again. A patient of a relaxed
+    catalogue skips, beyond it, the options they cannot come to.
     """
     catalog = catalog or Catalog.build(problem)
     pools = [list(reversed(node.slots)) for node in catalog.nodes]
@@ -42,6 +43,11 @@ def first_come_first_served(
         ):
             position += 1
         pointers[number] = position
+        while position < len(options) and not (
+            catalog.allows(request, options[position])
+            and all(pools[node] for node in options[position])
+        ):
+            position += 1
         if position < len(options):
             bookings[request.id] = tuple(
                 pools[node].pop() for node in options[position]

@@ -42,6 +42,20 @@ and ``minutes`` (lateness).
 
 A network need not hold every option of its catalogue: the solvers that
 generate columns add the options they price (:meth:`Network.add_option`).
+
+Unavailability: a class is keyed by the slots a patient's unavailability
+blocks (among those taking an exam asked), so one that blocks none splits
+nothing; but most block some, and a class per pattern copies its options
+(404 classes and 326,000 options instead of 20 and 16,500 at N = 5,000
+with 30 % unavailable). So the engine first *relaxes* it
+(:attr:`Catalog.relaxed`): patients join the class of their twin without
+it, the network is a relaxation (its bounds hold), and a flow's units are
+given to members who can come (``decompose.py``: free when they pass over
+a point, an exchange otherwise). Where an exchange costs something, the
+patient is a *conflict*: :meth:`Catalog.tightened` and
+:meth:`Network.refine` give them a class of their own, and the part is
+solved again, until solution and bound meet (or no request is relaxed:
+the catalogue is then exact).
 """
 
 from __future__ import annotations
@@ -49,14 +63,15 @@ from __future__ import annotations
 import bisect
 import enum
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, fields
+from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import dataclass, field, fields, replace
 from typing import Final
 
 from cosen.optimizer.problem import (
     Problem,
     Request,
     SlotData,
+    available,
     compatible,
     visit_chains,
 )
@@ -156,19 +171,35 @@ class Catalog:
         Slot nodes, by start.
     classes
         Request classes with their options.
+    relaxed
+        Requests whose unavailability the classes ignore: they join the
+        class of the same request without it, so they may be blocked from
+        some of its options (:meth:`allows`). A network of such classes is
+        a relaxation: its bounds hold, its flows need their units given to
+        members who may take them (``decompose.py``).
+    conflicts
+        Relaxed requests for whom giving a flow's units to members who may
+        take them cost something (filled by ``decompose.py``): the next,
+        tighter catalogue keeps their unavailability.
     """
 
     problem: Problem
     nodes: list[SlotNode]
     classes: list[RequestClass]
+    relaxed: frozenset[str] = frozenset()
+    conflicts: set[str] = field(default_factory=set)
 
     @classmethod
-    def build(cls, problem: Problem) -> Catalog:
-        """Catalogue ``problem``: every option of every class.
+    def build(
+        cls, problem: Problem, relaxed: Collection[str] = frozenset()
+    ) -> Catalog:
+        """Catalogue ``problem``: every option of every class, the
+        unavailability of the ``relaxed`` requests left aside.
 
         Never cut short, even by a time limit: first come, first served,
         the floor of every answer, needs every option.
         """
+        relaxed = frozenset(relaxed)
         declined = frozenset().union(*(r.forbidden for r in problem.requests))
         groups: dict[tuple[object, ...], list[SlotData]] = {}
         for slot in problem.slots:
@@ -188,21 +219,39 @@ class Catalog:
         firsts = [node.first for node in nodes]
         starts = [slot.start for slot in firsts]
         slot_ids = frozenset(problem.slot_index)
+        taking: dict[frozenset[str], list[int]] = {}
         members: dict[tuple[object, ...], list[Request]] = {}
         for request in problem.requests:
-            key = class_key(request, starts, slot_ids)
+            if request.id in relaxed or not request.unavailable:
+                blocked: tuple[tuple[int, int], ...] = ()
+            else:
+                if request.exams not in taking:
+                    taking[request.exams] = _exam_starts(firsts, request.exams)
+                blocked = _blocked(request, taking[request.exams])
+            key = class_key(request, starts, slot_ids, blocked)
             members.setdefault(key, []).append(request)
         # The rules pick each class's usable slot nodes; classes asking for
         # the same exams share one enumeration of trips over the union of
-        # theirs, each keeping the trips within its own.
-        usable = {
-            key: [
-                n
-                for n, slot in enumerate(firsts)
-                if compatible(group[0], slot)
-            ]
-            for key, group in members.items()
-        }
+        # theirs, each keeping the trips within its own. The first member
+        # speaks for all: the rules but unavailability give the nodes of
+        # its class without it (worked out once), from which it takes
+        # those it can come to when its unavailability blocks some.
+        plain: dict[tuple[object, ...], list[int]] = {}
+        usable: dict[tuple[object, ...], list[int]] = {}
+        for key, group in members.items():
+            free = (*key[:_BLOCKED], (), *key[_BLOCKED + 1 :])
+            if free not in plain:
+                speaker = replace(group[0], unavailable=())
+                plain[free] = [
+                    n
+                    for n, slot in enumerate(firsts)
+                    if compatible(speaker, slot)
+                ]
+            usable[key] = (
+                [n for n in plain[free] if available(group[0], firsts[n])]
+                if key[_BLOCKED]
+                else plain[free]
+            )
         by_exams: dict[frozenset[str], list[tuple[object, ...]]] = {}
         for key, group in members.items():
             by_exams.setdefault(group[0].exams, []).append(key)
@@ -227,10 +276,81 @@ class Catalog:
         for key, group in members.items():
             times = sorted({starts[o[0]] for o in options[key]})
             classes.append(RequestClass(group, options[key], times))
-        return cls(problem, nodes, classes)
+        return cls(problem, nodes, classes, relaxed)
 
     def start(self, option: Option) -> int:
         return self.nodes[option[0]].first.start
+
+    def tightened(self, kept: Collection[str]) -> Catalog:
+        """This catalogue with the unavailability of the relaxed requests
+        ``kept`` counted: they leave their classes for classes keyed by
+        what it blocks (as :meth:`build` would make them), whose options
+        are those of their former class they can come to. The trips among
+        a class's usable nodes are the trips that lie in them, so nothing
+        is enumerated again.
+        """
+        kept = frozenset(kept) & self.relaxed
+        firsts = [node.first for node in self.nodes]
+        starts = [slot.start for slot in firsts]
+        slot_ids = frozenset(self.problem.slot_index)
+        taking: dict[frozenset[str], list[int]] = {}
+        classes = []
+        moved: dict[tuple[object, ...], tuple[list[Request], RequestClass]]
+        moved = {}
+        for klass in self.classes:
+            # A class all of whose members leave stays (empty), so that
+            # class numbers hold in a network refined with this catalogue.
+            staying = [r for r in klass.requests if r.id not in kept]
+            classes.append(RequestClass(staying, klass.options, klass.times))
+            for request in klass.requests:
+                if request.id not in kept:
+                    continue
+                if request.exams not in taking:
+                    taking[request.exams] = _exam_starts(firsts, request.exams)
+                blocked = _blocked(request, taking[request.exams])
+                key = (
+                    id(klass),
+                    class_key(request, starts, slot_ids, blocked),
+                )
+                moved.setdefault(key, ([], klass))[0].append(request)
+        for members, former in moved.values():
+            options = [o for o in former.options if self.allows(members[0], o)]
+            times = sorted({starts[o[0]] for o in options})
+            classes.append(RequestClass(members, options, times))
+        return Catalog(self.problem, self.nodes, classes, self.relaxed - kept)
+
+    def allows(self, request: Request, option: Option) -> bool:
+        """Whether the patient can come to every slot of an option of
+        their class (always, unless the catalogue is :attr:`relaxed`)."""
+        return not request.unavailable or all(
+            available(request, self.nodes[n].first) for n in option
+        )
+
+
+def _exam_starts(
+    slots: Sequence[SlotData], exams: frozenset[str]
+) -> list[int]:
+    """Starts of the slots that take one of ``exams``."""
+    return [slot.start for slot in slots if slot.exams & exams]
+
+
+def _blocked(
+    request: Request, starts: Sequence[int]
+) -> tuple[tuple[int, int], ...]:
+    """The runs of ``starts`` (sorted) that fall while the patient is
+    unavailable, as merged index ranges: what an unavailability changes
+    for the rules, nothing when it blocks none of these starts."""
+    runs: list[tuple[int, int]] = []
+    for first, end in sorted(request.unavailable):
+        low = bisect.bisect_left(starts, first)
+        high = bisect.bisect_left(starts, end)
+        if low == high:
+            continue
+        if runs and low <= runs[-1][1]:
+            runs[-1] = (runs[-1][0], max(runs[-1][1], high))
+        else:
+            runs.append((low, high))
+    return tuple(runs)
 
 
 def _trips(
@@ -248,17 +368,22 @@ def _trips(
 
 
 def class_key(
-    request: Request, starts: Sequence[int], slot_ids: frozenset[str]
+    request: Request,
+    starts: Sequence[int],
+    slot_ids: frozenset[str],
+    blocked: tuple[tuple[int, int], ...] = (),
 ) -> tuple[object, ...]:
     """What decides a request's compatible options among these slots.
 
     Times are rounded up to the next slot start, so requests whose earliest
     start or 18th birthday fall between the same two slots share a class;
-    declined slots count only if they are among these. Every other field a
-    rule might read is taken as it is, so a field added to
-    :class:`~cosen.optimizer.problem.Request` for a new rule of
-    :data:`~cosen.optimizer.problem.SLOT_RULES` splits the classes without
-    a change here.
+    declined slots count only if they are among these; an unavailability
+    counts as the slots it ``blocked`` (:func:`_blocked` over the starts of
+    the slots taking one of the exams asked), so one that blocks none
+    splits no class. Every other field a rule might read is taken as it
+    is, so a field added to :class:`~cosen.optimizer.problem.Request` for a
+    new rule of :data:`~cosen.optimizer.problem.SLOT_RULES` splits the
+    classes without a change here.
     """
     earliest = bisect.bisect_left(starts, request.earliest)
     child: int | None = None
@@ -270,6 +395,7 @@ def class_key(
         earliest,
         child,
         request.forbidden & slot_ids,
+        blocked,
         *(
             getattr(request, name)
             for name in _REQUEST_FIELDS
@@ -278,8 +404,11 @@ def class_key(
     )
 
 
+_BLOCKED: Final = 3  # where the key holds the blocked runs
 _REQUEST_FIELDS: Final = tuple(f.name for f in fields(Request))
-_KEYED: Final = frozenset({"earliest", "child_until", "forbidden"})
+_KEYED: Final = frozenset(
+    {"earliest", "child_until", "forbidden", "unavailable"}
+)
 # What no booking rule reads: the objective's and the tie-breaks' fields.
 _NO_RULE_READS: Final = frozenset({"id", "target", "preferred", "rank"})
 
@@ -494,6 +623,38 @@ class Network:
         self.minutes.append(minutes)
         return len(self.tails) - 1
 
+    def refine(
+        self,
+        catalog: Catalog,
+        options: Callable[[int, RequestClass], Iterable[Option]] | None = None,
+    ) -> None:
+        """Take in ``catalog``, made by :meth:`Catalog.tightened` from this
+        network's: the requests it moved leave their groups (their arcs
+        carry one unit less; the chains' and options' capacities, upper
+        bounds, stay), and its new classes get their chains and options
+        (``options`` as in :meth:`build`).
+        """
+        for request_id in self.catalog.relaxed - catalog.relaxed:
+            group = self.group_of.pop(request_id)
+            request = next(r for r in group.requests if r.id == request_id)
+            group.requests.remove(request)
+            for arc in (
+                group.book,
+                group.on_time,
+                group.late.get(request.target),
+            ):
+                if arc is not None:
+                    self.caps[arc] -= 1
+        self.catalog = catalog
+        for number in range(len(self.class_arcs), len(catalog.classes)):
+            klass = catalog.classes[number]
+            self._add_class(klass)
+            chosen = (
+                klass.options if options is None else options(number, klass)
+            )
+            for option in chosen:
+                self.add_option(number, option)
+
     def add_option(self, number: int, option: Option) -> int:
         """Give an option of class ``number`` its arc (once); return it."""
         arcs = self.option_arcs[number]
@@ -525,7 +686,9 @@ class Network:
         size = len(klass.requests)
         times = klass.times
         count = len(times)
-        targets = [r.target for r in klass.requests]
+        # An empty class (see Catalog.tightened) gets chains carrying
+        # nothing.
+        targets = [r.target for r in klass.requests] or [0]
         # A_i from the point of the earliest target to that of the latest,
         # B_i from the first point after the earliest target to the first
         # after the latest: beyond, every request of the class reaches

@@ -99,7 +99,11 @@ def _best_move(
     for option in options[:_SCAN]:
         if catalog.start(option) > limit:
             break
-        if option != current and all(free[n] for n in option):
+        if (
+            option != current
+            and all(free[n] for n in option)
+            and catalog.allows(request, option)
+        ):
             candidate = score(option)
             if candidate < best_score:
                 best, best_score = option, candidate

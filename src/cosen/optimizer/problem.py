@@ -24,6 +24,8 @@ __all__ = [
     "Request",
     "SlotData",
     "SlotRule",
+    "available",
+    "available_at",
     "blocking_rule",
     "compatible",
     "compatible_slots",
@@ -143,6 +145,16 @@ class SlotRule:
     holds: Callable[[Request, SlotData], bool]
 
 
+def available(request: Request, slot: SlotData) -> bool:
+    """Whether ``slot`` starts while the patient can come."""
+    return available_at(request, slot.start)
+
+
+def available_at(request: Request, minute: int) -> bool:
+    """Whether the patient can come to a slot starting at ``minute``."""
+    return not any(a <= minute < b for a, b in request.unavailable)
+
+
 SLOT_RULES: Final = (
     SlotRule("exams", lambda r, s: not s.exams.isdisjoint(r.exams)),
     SlotRule("accessible", lambda r, s: s.accessible or not r.accessible),
@@ -154,10 +166,7 @@ SLOT_RULES: Final = (
     ),
     SlotRule("declined", lambda r, s: s.id not in r.forbidden),
     SlotRule("earliest", lambda r, s: s.start >= r.earliest),
-    SlotRule(
-        "unavailable",
-        lambda r, s: not any(a <= s.start < b for a, b in r.unavailable),
-    ),
+    SlotRule("unavailable", available),
 )
 """The booking rules a single slot must satisfy, in the order an
 explanation names them: the slot takes one of the exams asked, is

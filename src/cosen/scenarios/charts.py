@@ -22,14 +22,18 @@ from cosen.domain import PROMISE_HOURS
 from cosen.io.excel import write_atomic
 from cosen.parsing import french_number
 from cosen.scenarios.indicators import Summary
+from cosen.scenarios.params import WEEKDAY_NAMES
 from cosen.scenarios.stats import Estimate
-from cosen.scenarios.sweep import GOAL_KEY, Sweep
+from cosen.scenarios.sweep import GOAL_KEY, Sweep, display
 
 __all__ = [
     "daily_chart",
+    "front_chart",
+    "heat_chart",
     "sweep_chart",
     "utilization_chart",
     "wait_chart",
+    "weekday_utilization_chart",
 ]
 
 _BLUE: Final = "#2f6690"
@@ -123,6 +127,67 @@ def daily_chart(summary: Summary, path: Path) -> None:
     _save(figure, path)
 
 
+def heat_chart(summary: Summary, path: Path) -> None:
+    """% within target by weekday and hour of reception: where the
+    capacity is missing, at a glance."""
+    cells = summary.by_weekday_hour
+    weekdays = [d for d in WEEKDAY_NAMES if any(w == d for w, _ in cells)]
+    hours = sorted({h for _, h in cells})
+    figure, axes = _figure(8, 1.5 + 0.5 * max(1, len(weekdays)))
+    shares = np.full((len(weekdays), len(hours)), math.nan)
+    for (weekday, hour), values in cells.items():
+        shares[weekdays.index(weekday), hours.index(hour)] = values[
+            GOAL_KEY
+        ].mean
+    image = axes.imshow(shares, cmap="RdYlGn", vmin=0, vmax=100, aspect="auto")
+    for (row, column), share in np.ndenumerate(shares):
+        if math.isfinite(share):
+            axes.text(column, row, f"{share:.0f}", ha="center", va="center")
+    axes.set_xticks(range(len(hours)), [f"{h} h" for h in hours])
+    axes.set_yticks(range(len(weekdays)), weekdays)
+    axes.set_xlabel("Heure de réception de la demande")
+    axes.set_title("Rendez-vous dans le délai (%), par jour et heure")
+    figure.colorbar(image, ax=axes, label="dans le délai (%)")
+    _save(figure, path)
+
+
+def weekday_utilization_chart(summary: Summary, path: Path) -> None:
+    """Utilization of each centre's slots by weekday (grouped bars)."""
+    used: dict[tuple[str, str], list[float]] = {}
+    for (center, weekday, _), values in summary.by_slot_time.items():
+        found = values["used_slots"].mean, values["reserved_slots"].mean
+        total = used.setdefault((center, weekday), [0.0, 0.0])
+        total[0] += found[0]
+        total[1] += found[1]
+    centers = sorted({c for c, _ in used})
+    weekdays = [d for d in WEEKDAY_NAMES if any(w == d for _, w in used)]
+    figure, axes = _figure(9, 4.5)
+    width = 0.8 / max(1, len(weekdays))
+    for number, weekday in enumerate(weekdays):
+        shares = [
+            100 * used[c, weekday][0] / used[c, weekday][1]
+            if used.get((c, weekday), [0, 0])[1]
+            else math.nan
+            for c in centers
+        ]
+        axes.bar(
+            np.arange(len(centers)) + number * width,
+            shares,
+            width,
+            label=weekday,
+        )
+    axes.set_xticks(
+        np.arange(len(centers)) + width * (len(weekdays) - 1) / 2, centers
+    )
+    axes.set_ylim(0, 100)
+    axes.set_ylabel("Créneaux réservés attribués (%)")
+    axes.set_title("Utilisation des créneaux par centre et jour")
+    axes.legend(
+        loc="lower center", fontsize="small", ncols=max(1, len(weekdays))
+    )
+    _save(figure, path)
+
+
 def utilization_chart(summary: Summary, path: Path) -> None:
     """Utilization of reserved slots by centre and exams."""
     kinds = list(summary.by_slot_kind.items())
@@ -194,5 +259,36 @@ def sweep_chart(sweep: Sweep, path: Path) -> None:
         "capacité atteignant l'objectif)",
         fontsize=10,
     )
+    axes.legend(loc="lower right")
+    _save(figure, path)
+
+
+def front_chart(sweep: Sweep, path: Path) -> None:
+    """Unused slots against % within target, one point per variant (with
+    its total cost when the scenario gives costs): the front a planner
+    chooses on."""
+    figure, axes = _figure()
+    points = sweep.points
+    unused = [p.summary.overall["unused_slots"].mean for p in points]
+    within = [p.within_target for p in points]
+    axes.scatter(unused, within, color=_BLUE, zorder=3)
+    priced = any(p.summary.scenario.cost.given for p in points)
+    for point, x, y in zip(points, unused, within, strict=True):
+        label = ", ".join(display(v) for v in point.changes.values())
+        if priced:
+            label += f" — coût {french_number(point.cost, 0)}"
+        axes.annotate(
+            label, (x, y), textcoords="offset points", xytext=(5, 5),
+            fontsize="small",
+        )  # fmt: skip
+    axes.axhline(
+        sweep.goal,
+        color=_RED,
+        linestyle="--",
+        label=f"Objectif : {french_number(sweep.goal, 0)} %",
+    )
+    axes.set_xlabel("Créneaux réservés inutilisés (sur la période)")
+    axes.set_ylabel("Rendez-vous dans le délai (%)")
+    axes.set_title("Créneaux inutilisés et délai tenu, par variante")
     axes.legend(loc="lower right")
     _save(figure, path)

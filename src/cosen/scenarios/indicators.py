@@ -3,8 +3,11 @@
 Each indicator is computed on each replication's statistics window, from
 the end of the warm-up to the end of the simulated days: referrals
 received, slots starting and allocations run in it. It is then summarized
-over the replications as a mean with its 95 % confidence interval
-(:class:`~cosen.scenarios.stats.Estimate`).
+over the replications with its 95 % confidence interval
+(:class:`~cosen.scenarios.stats.Estimate`): counts as the mean over
+replications; shares, means per booked or late referral and utilisation
+as ratios of totals over all replications; wait quantiles as those of all
+replications' waits pooled (:mod:`cosen.scenarios.stats`).
 
 Indicators
 ----------
@@ -41,7 +44,14 @@ excluded); ``overall``: every indicator above; ``by_exam``: exams asked
 (``received`` to ``no_shows``); ``by_center``: centre to the referral
 indicators of the referrals booked there and the slot indicators of its
 slots; ``by_slot_kind``: list of ``{"center", "exams", ...slot
-indicators}``; ``daily_within_target_pct``: list of ``{"date", "mean",
+indicators}``; ``by_weekday``: French weekday of reception to the
+referral indicators; ``by_weekday_hour``: list of ``{"weekday",
+"hour", ...referral indicators}`` by weekday and hour of reception;
+``by_target``: desired delay (``"24 h"``, ``"48 h"``) to the referral
+indicators;
+``by_slot_time``: list of ``{"center", "weekday", "hour", ...slot
+indicators}`` by centre, weekday and hour a slot starts;
+``daily_within_target_pct``: list of ``{"date", "mean",
 "low", "high"}`` by reception day. Each indicator is ``{"mean", "low",
 "high"}``: the mean over replications and the bounds of its 95 % interval
 (``null`` when undefined, e.g. with one replication).
@@ -60,10 +70,15 @@ import numpy as np
 from numpy.typing import NDArray
 
 from cosen.allocation.indicators import indicators
-from cosen.clock import localize, minutes
-from cosen.scenarios.params import Scenario, Simulation
+from cosen.clock import from_minutes, localize, minutes
+from cosen.scenarios.params import WEEKDAY_NAMES, Scenario, Simulation
 from cosen.scenarios.simulate import NEVER, Replication
-from cosen.scenarios.stats import Estimate, estimate
+from cosen.scenarios.stats import (
+    Estimate,
+    estimate,
+    pooled_quantile,
+    ratio,
+)
 
 __all__ = [
     "LABELS",
@@ -107,7 +122,6 @@ LABELS: Final = {
 }
 """French label of each indicator, for reports."""
 
-Values = dict[str, float]
 Estimates = dict[str, Estimate]
 Mask = NDArray[np.bool_]
 
@@ -158,6 +172,13 @@ class Summary:
         slot indicators of its slots.
     by_slot_kind
         Slot indicators by centre and exams the slots take.
+    by_weekday, by_weekday_hour
+        Referral indicators by French weekday of reception, and by it and
+        the hour (0-23) of reception.
+    by_target
+        Referral indicators by desired delay (``"24 h"``, ``"48 h"``).
+    by_slot_time
+        Slot indicators by centre, French weekday and hour a slot starts.
     daily
         % of the referrals received each day that were seen within their
         target (days without referrals left out).
@@ -172,6 +193,10 @@ class Summary:
     by_exam: dict[str, Estimates]
     by_center: dict[str, Estimates]
     by_slot_kind: dict[tuple[str, str], Estimates]
+    by_weekday: dict[str, Estimates]
+    by_weekday_hour: dict[tuple[str, int], Estimates]
+    by_target: dict[str, Estimates]
+    by_slot_time: dict[tuple[str, str, int], Estimates]
     daily: tuple[tuple[date, Estimate], ...]
     waits: NDArray[np.float64]
 
@@ -199,6 +224,16 @@ class Summary:
             "by_slot_kind": [
                 {"center": center, "exams": exams, **table(values)}
                 for (center, exams), values in self.by_slot_kind.items()
+            ],
+            "by_weekday": {k: table(v) for k, v in self.by_weekday.items()},
+            "by_weekday_hour": [
+                {"weekday": weekday, "hour": hour, **table(values)}
+                for (weekday, hour), values in self.by_weekday_hour.items()
+            ],
+            "by_target": {k: table(v) for k, v in self.by_target.items()},
+            "by_slot_time": [
+                {"center": c, "weekday": w, "hour": h, **table(values)}
+                for (c, w, h), values in self.by_slot_time.items()
             ],
             "daily_within_target_pct": [
                 {"date": day.isoformat(), **found.as_json()}
@@ -254,6 +289,66 @@ def summarize(
         window.holds(r.received) & (r.appointment != NEVER)
         for r in replications
     ]
+    received = [_weekday_hour(r.received) for r in replications]
+    weekdays = sorted({int(d) for w, _ in received for d in np.unique(w)})
+    cells = sorted(
+        {
+            (int(d), int(h))
+            for w, h in received
+            for d, h in set(zip(w.tolist(), h.tolist(), strict=True))
+        }
+    )
+
+    def referrals_where(masks: Sequence[Mask]) -> Estimates:
+        """Referral indicators of the referrals each replication's mask
+        picks."""
+        return _estimates(
+            [
+                _referral_values(r, window, mask)
+                for r, mask in zip(replications, masks, strict=True)
+            ]
+        )
+
+    by_weekday = {
+        WEEKDAY_NAMES[day]: referrals_where([w == day for w, _ in received])
+        for day in weekdays
+    }
+    by_weekday_hour = {
+        (WEEKDAY_NAMES[day], hour): referrals_where(
+            [(w == day) & (h == hour) for w, h in received]
+        )
+        for day, hour in cells
+    }
+    delays = sorted({int(d) for r in replications for d in np.unique(r.delay)})
+    by_target = {
+        f"{delay} h": referrals_where([r.delay == delay for r in replications])
+        for delay in delays
+    }
+    # Every replication reserves the same slots.
+    slot_day, slot_hour = _weekday_hour(replications[0].slot_start)
+    slot_center = block_center[replications[0].slot_block]
+    counted = window.holds(replications[0].slot_start)
+    slot_cells = sorted(
+        set(
+            zip(
+                slot_center[counted].tolist(),
+                slot_day[counted].tolist(),
+                slot_hour[counted].tolist(),
+                strict=True,
+            )
+        )
+    )
+    by_slot_time = {
+        (centers[c], WEEKDAY_NAMES[d], h): _across(
+            replications,
+            partial(
+                _slot_values,
+                window=window,
+                select=(slot_center == c) & (slot_day == d) & (slot_hour == h),
+            ),
+        )
+        for c, d, h in slot_cells
+    }
     return Summary(
         scenario=scenario,
         replications=len(replications),
@@ -261,6 +356,10 @@ def summarize(
         by_exam={k: v for k, v in by_exam.items() if v["received"].mean},
         by_center=by_center,
         by_slot_kind=by_slot_kind,
+        by_weekday=by_weekday,
+        by_weekday_hour=by_weekday_hour,
+        by_target=by_target,
+        by_slot_time=by_slot_time,
         daily=_daily(replications, window),
         waits=np.concatenate(
             [
@@ -271,7 +370,19 @@ def summarize(
     )
 
 
-def _overall(replication: Replication, window: Window) -> Values:
+def _weekday_hour(
+    moments: NDArray[np.int64],
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Local weekday (0 is Monday) and hour of each minute since the
+    epoch."""
+    unique, inverse = np.unique(moments, return_inverse=True)
+    local = [from_minutes(int(m)) for m in unique]
+    days = np.array([m.weekday() for m in local], dtype=np.int64)
+    hours = np.array([m.hour for m in local], dtype=np.int64)
+    return days[inverse], hours[inverse]
+
+
+def _overall(replication: Replication, window: Window) -> Parts:
     return (
         _referral_values(replication, window)
         | _slot_values(replication, window)
@@ -281,7 +392,7 @@ def _overall(replication: Replication, window: Window) -> Values:
 
 def _exam_values(
     replication: Replication, window: Window, number: int
-) -> Values:
+) -> Parts:
     return _referral_values(replication, window, replication.kind == number)
 
 
@@ -290,7 +401,7 @@ def _center_values(
     window: Window,
     number: int,
     block_center: NDArray[np.int64],
-) -> Values:
+) -> Parts:
     r = replication
     return _referral_values(r, window, r.center == number) | _slot_values(
         r, window, block_center[r.slot_block] == number
@@ -299,23 +410,62 @@ def _center_values(
 
 def _block_values(
     replication: Replication, window: Window, blocks: list[int]
-) -> Values:
+) -> Parts:
     return _slot_values(
         replication, window, np.isin(replication.slot_block, blocks)
     )
 
 
+@dataclass(frozen=True)
+class _Ratio:
+    """A replication's total and count, for a ratio across replications."""
+
+    total: float
+    count: float
+    scale: float = 1.0
+
+
+@dataclass(frozen=True)
+class _Pooled:
+    """A replication's observations, for a pooled quantile."""
+
+    sample: NDArray[np.float64]
+    share: float
+
+
+Part = float | _Ratio | _Pooled
+Parts = dict[str, Part]
+
+
+def _combined(parts: Sequence[Part]) -> Estimate:
+    """The estimate of one indicator from every replication's part."""
+    first = parts[0]
+    if isinstance(first, _Ratio):
+        ratios = [p for p in parts if isinstance(p, _Ratio)]
+        return ratio(
+            [p.total for p in ratios], [p.count for p in ratios], first.scale
+        )
+    if isinstance(first, _Pooled):
+        pooled = [p for p in parts if isinstance(p, _Pooled)]
+        return pooled_quantile([p.sample for p in pooled], first.share)
+    return estimate(float(p) for p in parts if isinstance(p, float | int))
+
+
 def _across(
     replications: Sequence[Replication],
-    values: Callable[[Replication], Values],
+    values: Callable[[Replication], Parts],
 ) -> Estimates:
-    rows = [values(r) for r in replications]
-    return {key: estimate(row[key] for row in rows) for key in rows[0]}
+    return _estimates([values(r) for r in replications])
+
+
+def _estimates(rows: Sequence[Parts]) -> Estimates:
+    """Each indicator's estimate from every replication's parts."""
+    return {key: _combined([row[key] for row in rows]) for key in rows[0]}
 
 
 def _referral_values(
     replication: Replication, window: Window, select: Mask | None = None
-) -> Values:
+) -> Parts:
     r = replication
     counted = window.holds(r.received)
     if select is not None:
@@ -323,24 +473,20 @@ def _referral_values(
     booked = counted & (r.appointment != NEVER)
     found = indicators(int(counted.sum()), r.late_minutes[booked].tolist())
     waits = (r.appointment[booked] - r.received[booked]) / 60
-    median, p90, p95 = (
-        np.percentile(waits, [50, 90, 95]) if waits.size else [math.nan] * 3
-    )
-
-    def share(count: int) -> float:
-        return 100 * count / found.eligible if found.eligible else math.nan
-
+    late = r.late_minutes[booked]
     return {
         "received": found.eligible,
         "booked": found.booked,
         "unbooked": found.eligible - found.booked,
-        "within_target_pct": share(found.within_target),
-        "late_pct": share(found.late),
-        "late_hours_mean": found.mean_late_hours if found.late else math.nan,
-        "wait_hours_mean": float(waits.mean()) if waits.size else math.nan,
-        "wait_hours_median": float(median),
-        "wait_hours_p90": float(p90),
-        "wait_hours_p95": float(p95),
+        "within_target_pct": _Ratio(found.within_target, found.eligible, 100),
+        "late_pct": _Ratio(found.late, found.eligible, 100),
+        "late_hours_mean": _Ratio(
+            float(late.sum()) / 60, int((late > 0).sum())
+        ),
+        "wait_hours_mean": _Ratio(float(waits.sum()), waits.size),
+        "wait_hours_median": _Pooled(waits, 0.5),
+        "wait_hours_p90": _Pooled(waits, 0.9),
+        "wait_hours_p95": _Pooled(waits, 0.95),
         "declines": int(r.declines[counted].sum()),
         "no_shows": int(r.no_show[counted].sum()),
     }
@@ -348,7 +494,7 @@ def _referral_values(
 
 def _slot_values(
     replication: Replication, window: Window, select: Mask | None = None
-) -> Values:
+) -> Parts:
     reserved = window.holds(replication.slot_start)
     if select is not None:
         reserved &= select
@@ -358,11 +504,11 @@ def _slot_values(
         "reserved_slots": count,
         "used_slots": used,
         "unused_slots": count - used,
-        "utilization_pct": 100 * used / count if count else math.nan,
+        "utilization_pct": _Ratio(used, count, 100),
     }
 
 
-def _queue_values(replication: Replication, window: Window) -> Values:
+def _queue_values(replication: Replication, window: Window) -> Parts:
     r = replication
     sampled = window.holds(r.allocation_at)
     unbooked_at_end = (r.received < window.end) & (

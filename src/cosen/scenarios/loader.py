@@ -2,7 +2,7 @@
 
 Every mistake becomes one French line that names the file, the key and its
 line. A parsed TOML document keeps no positions, so the key is looked up in
-the file's text (:class:`_Locator`).
+the file's text (:class:`cosen.tomlfiles.Locator`).
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 import copy
 import difflib
 import re
-import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import MISSING, dataclass, fields
 from datetime import date, datetime, time
@@ -20,24 +19,26 @@ from typing import Any, Final, TypeVar, get_type_hints
 from cosen.allocation import Policy
 from cosen.clock import TargetClock
 from cosen.domain import Exam, ExamLabelError, Group, parse_exams
-from cosen.errors import UnusableFileError
 from cosen.parsing import CellError, parse_date, strip_accents
 from cosen.scenarios.params import (
     WEEKDAY_NAMES,
     Behaviour,
     Candidate,
     Capacity,
+    Cost,
     Demand,
     Scenario,
     ScenarioError,
     Simulation,
 )
+from cosen.tomlfiles import parse_toml, read_text
 
 __all__ = ["ALIASES", "ScenarioFile", "load_scenario"]
 
-_TABLES: Final[dict[str, type[Simulation | Behaviour]]] = {
+_TABLES: Final[dict[str, type[Simulation | Behaviour | Cost]]] = {
     "simulation": Simulation,
     "behaviour": Behaviour,
+    "cost": Cost,
 }
 _BLOCKS: Final[dict[str, type[Demand | Capacity]]] = {
     "demand": Demand,
@@ -50,7 +51,9 @@ ALIASES: Final = {
 }
 """Short keys a sweep may vary, and the keys they stand for."""
 
-Part = TypeVar("Part", Simulation, Behaviour, Demand, Capacity, Candidate)
+Part = TypeVar(
+    "Part", Simulation, Behaviour, Cost, Demand, Capacity, Candidate
+)
 
 
 def load_scenario(path: Path) -> Scenario:
@@ -85,29 +88,13 @@ class ScenarioFile:
         UnusableFileError
             When the file is missing, unreadable or not valid TOML.
         """
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise UnusableFileError(path, "fichier introuvable.") from None
-        except IsADirectoryError:
-            raise UnusableFileError(
-                path, "c'est un dossier, pas un fichier."
-            ) from None
-        except (OSError, UnicodeDecodeError):
-            raise UnusableFileError(
-                path, "illisible (fichier texte UTF-8 attendu)."
-            ) from None
+        text = read_text(path)
         return cls.parse(text, path.name)
 
     @classmethod
     def parse(cls, text: str, name: str) -> ScenarioFile:
         """Parse a scenario's text (``name`` is what messages call it)."""
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as error:
-            raise UnusableFileError(
-                name, _syntax_problem(str(error), text)
-            ) from None
+        data = parse_toml(text, name)
         return cls(name, data, text)
 
     def scenario(self, changes: Mapping[str, Any] | None = None) -> Scenario:
@@ -132,19 +119,7 @@ class ScenarioFile:
                     f"{error.problem} (option --vary)",
                     self.name,
                 ) from None
-            line = _Locator(self.text).line(error.key)
-            raise error.located(self.name, line) from None
-
-
-def _syntax_problem(message: str, text: str) -> str:
-    found = re.search(r"line (\d+)", message)
-    lines = text.splitlines()
-    number = int(found[1]) if found else max(1, len(lines))
-    problem = f"syntaxe TOML invalide à la ligne {number}"
-    key = _Locator.KEY.match(lines[number - 1]) if lines else None
-    if key:
-        problem += f" (clé « {key[1]} »)"
-    return problem + " : vérifier guillemets, crochets et signes « = »."
+            raise error.located(self.name, self.text) from None
 
 
 def _set(data: dict[str, Any], key: str, value: Any, source: str) -> str:
@@ -173,8 +148,9 @@ def _set(data: dict[str, Any], key: str, value: Any, source: str) -> str:
         blocks[number - 1][path[2]] = value
         return full
     raise refuse(
-        "clé inconnue : simulation.CLÉ, behaviour.CLÉ, demand.N.CLÉ, "
-        "capacity.N.CLÉ, capacity.scale ou demand.scale attendue"
+        "clé inconnue : simulation.CLÉ, behaviour.CLÉ, cost.CLÉ, "
+        "demand.N.CLÉ, capacity.N.CLÉ, capacity.scale ou demand.scale "
+        "attendue"
     )
 
 
@@ -184,7 +160,7 @@ def _build(data: Mapping[str, Any], name: str) -> Scenario:
         raise ScenarioError(
             unknown[0],
             "table inconnue (tables possibles : simulation, behaviour, "
-            "demand, capacity, candidate)",
+            "cost, demand, capacity, candidate)",
         )
     if "simulation" not in data:
         raise ScenarioError("simulation", "table [simulation] manquante")
@@ -199,6 +175,7 @@ def _build(data: Mapping[str, Any], name: str) -> Scenario:
             for number, block in enumerate(_blocks(data, "capacity"), start=1)
         ),
         behaviour=_make(Behaviour, _table(data, "behaviour"), "behaviour"),
+        cost=_make(Cost, _table(data, "cost"), "cost"),
         name=name,
         candidates=tuple(
             _make(Candidate, block, f"candidate.{number}")
@@ -383,42 +360,3 @@ _BY_TYPE: Final[dict[Any, Callable[[Any], Any]]] = {
     tuple[time, ...]: _times,
     tuple[time, time]: _times,
 }
-
-
-class _Locator:
-    """Where keys are in a TOML text: line of ``table.key`` or
-    ``block.N.key``, falling back to the table's header line."""
-
-    HEADER: Final = re.compile(
-        r"\s*(\[\[?)\s*([A-Za-z0-9_.\"' -]+?)\s*\]\]?\s*(?:#.*)?"
-    )
-    KEY: Final = re.compile(r"\s*[\"']?([A-Za-z0-9_-]+)[\"']?\s*[=.]")
-
-    def __init__(self, text: str) -> None:
-        self._lines: dict[tuple[str, ...], int] = {}
-        table: tuple[str, ...] = ()
-        counts: dict[str, int] = {}
-        for number, line in enumerate(text.splitlines(), start=1):
-            header = self.HEADER.fullmatch(line)
-            if header:
-                name = header[2].strip("\"' ")
-                if header[1] == "[[":
-                    counts[name] = counts.get(name, 0) + 1
-                    table = (name, str(counts[name]))
-                    self._lines.setdefault((name,), number)
-                else:
-                    table = (name,)
-                self._lines.setdefault(table, number)
-                continue
-            key = self.KEY.match(line)
-            if key:
-                self._lines.setdefault((*table, key[1]), number)
-
-    def line(self, key: str) -> int | None:
-        """Line of ``key`` (dotted), else of its closest enclosing table."""
-        path = tuple(key.split("."))
-        while path:
-            if path in self._lines:
-                return self._lines[path]
-            path = path[:-1]
-        return None

@@ -24,7 +24,7 @@ from pydantic import ValidationError
 from cosen.allocation import AllocationSettings, Policy
 from cosen.clock import TargetClock, localize
 from cosen.domain import Exam, Group, Slot
-from cosen.errors import OptionError
+from cosen.tomlfiles import SettingError
 
 __all__ = [
     "WEEKDAY_NAMES",
@@ -32,6 +32,7 @@ __all__ = [
     "Behaviour",
     "Candidate",
     "Capacity",
+    "Cost",
     "Demand",
     "Scenario",
     "ScenarioError",
@@ -46,43 +47,11 @@ WORKWEEK: Final = (0, 1, 2, 3, 4)
 """Monday to Friday, as ``date.weekday()`` numbers them."""
 
 
-class ScenarioError(OptionError):
-    """A scenario that cannot be run, as one French line.
+class ScenarioError(SettingError):
+    """A scenario that cannot be run, as one French line naming the
+    scenario file, the dotted key (``demand.2.per_day``) and its line."""
 
-    Parameters
-    ----------
-    key
-        Dotted path of the key at fault (``demand.2.per_day``).
-    problem
-        What is wrong, in French.
-    source
-        The scenario file's name, when known.
-    line
-        The key's line in that file, when known.
-    """
-
-    def __init__(
-        self,
-        key: str,
-        problem: str,
-        source: str | None = None,
-        line: int | None = None,
-    ) -> None:
-        self.key = key
-        self.problem = problem
-        where = "Scénario" + (f" « {source} »" if source else "")
-        if line is not None:
-            where += f", ligne {line}"
-        end = "" if problem.endswith(".") else "."
-        super().__init__(f"{where}, clé « {key} » : {problem}{end}")
-
-    def inside(self, prefix: str) -> ScenarioError:
-        """The same error for a key of the table at ``prefix``."""
-        return ScenarioError(f"{prefix}.{self.key}", self.problem)
-
-    def located(self, source: str, line: int | None) -> ScenarioError:
-        """The same error, naming the file and line."""
-        return ScenarioError(self.key, self.problem, source, line)
+    document = "Scénario"
 
 
 def _check(ok: bool, key: str, problem: str) -> None:
@@ -456,6 +425,33 @@ class Behaviour:
 
 
 @dataclass(frozen=True)
+class Cost:
+    """What capacity and lateness cost (table ``[cost]``, optional), in
+    any one currency: sweeps weigh them against each other.
+
+    Attributes
+    ----------
+    reserved_slot
+        Cost of one slot reserved for the scheme, used or not.
+    late_referral
+        Cost of one referral not seen within its target (late or never
+        booked).
+    """
+
+    reserved_slot: float = 0.0
+    late_referral: float = 0.0
+
+    def __post_init__(self) -> None:
+        _finite(self.reserved_slot, 0, "reserved_slot")
+        _finite(self.late_referral, 0, "late_referral")
+
+    @property
+    def given(self) -> bool:
+        """Whether the scenario gives any cost."""
+        return bool(self.reserved_slot or self.late_referral)
+
+
+@dataclass(frozen=True)
 class Scenario:
     """A whole scenario: how to run it, demand, capacity, behaviour.
 
@@ -469,6 +465,7 @@ class Scenario:
     demand: tuple[Demand, ...]
     capacity: tuple[Capacity, ...]
     behaviour: Behaviour = field(default_factory=Behaviour)
+    cost: Cost = field(default_factory=Cost)
     name: str = "scénario"
     candidates: tuple[Candidate, ...] = ()
 

@@ -18,15 +18,19 @@ from cosen.io.excel import add_table, printable, save_workbook
 from cosen.parsing import french_number
 from cosen.scenarios.charts import (
     daily_chart,
+    front_chart,
+    heat_chart,
     sweep_chart,
     utilization_chart,
     wait_chart,
+    weekday_utilization_chart,
 )
 from cosen.scenarios.indicators import LABELS, Estimates, Summary
 from cosen.scenarios.params import (
     WEEKDAY_NAMES,
     Behaviour,
     Capacity,
+    Cost,
     Demand,
     Scenario,
     Simulation,
@@ -130,11 +134,25 @@ def run_lines(summary: Summary) -> list[str]:
         for center, v in summary.by_center.items()
     )
     lines.extend(_aligned(center_rows))
+    lines.extend(["", "Par jour de réception :"])
+    day_rows = [
+        ("jour", "reçues", "dans le délai (%)", "attente méd. (h)"),
+    ]
+    day_rows.extend(
+        (
+            weekday,
+            french_number(v["received"].mean),
+            _interval(v[GOAL_KEY]),
+            french_number(v["wait_hours_median"].mean),
+        )
+        for weekday, v in summary.by_weekday.items()
+    )
+    lines.extend(_aligned(day_rows))
     return lines
 
 
 def write_run_report(folder: Path, summary: Summary) -> list[Path]:
-    """Write ``indicateurs.xlsx`` and three charts into ``folder``."""
+    """Write ``indicateurs.xlsx`` and five charts into ``folder``."""
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None  # a new workbook has one sheet
@@ -163,6 +181,24 @@ def write_run_report(folder: Path, summary: Summary) -> list[Path]:
         workbook, "Par type de créneau", ("Centre", "Examens"),
         summary.by_slot_kind.items(),
     )  # fmt: skip
+    _long_table(
+        workbook, "Par jour de réception", ("Jour",),
+        (((day,), v) for day, v in summary.by_weekday.items()),
+    )  # fmt: skip
+    _long_table(
+        workbook, "Par jour et heure", ("Jour", "Heure"),
+        (((day, str(hour)), v)
+         for (day, hour), v in summary.by_weekday_hour.items()),
+    )  # fmt: skip
+    _long_table(
+        workbook, "Par délai souhaité", ("Délai",),
+        (((delay,), v) for delay, v in summary.by_target.items()),
+    )  # fmt: skip
+    _long_table(
+        workbook, "Par horaire de créneau", ("Centre", "Jour", "Heure"),
+        (((center, day, str(hour)), v)
+         for (center, day, hour), v in summary.by_slot_time.items()),
+    )  # fmt: skip
     daily = workbook.create_sheet("Par jour")
     add_table(
         daily,
@@ -178,6 +214,8 @@ def write_run_report(folder: Path, summary: Summary) -> list[Path]:
         ("attente.png", wait_chart),
         ("delai_par_jour.png", daily_chart),
         ("utilisation.png", utilization_chart),
+        ("delai_par_heure.png", heat_chart),
+        ("utilisation_par_jour.png", weekday_utilization_chart),
     ):
         draw(summary, folder / name)
         paths.append(folder / name)
@@ -210,6 +248,7 @@ def _scenario_sheet(workbook: Workbook, scenario: Scenario) -> None:
     rows = [
         *_parameter_rows("simulation", scenario.simulation),
         *_parameter_rows("behaviour", scenario.behaviour),
+        *_parameter_rows("cost", scenario.cost),
     ]
     for number, demand in enumerate(scenario.demand, start=1):
         rows.extend(_parameter_rows(f"demand.{number}", demand))
@@ -224,7 +263,7 @@ def _scenario_sheet(workbook: Workbook, scenario: Scenario) -> None:
 
 
 def _parameter_rows(
-    prefix: str, part: Simulation | Behaviour | Demand | Capacity
+    prefix: str, part: Simulation | Behaviour | Cost | Demand | Capacity
 ) -> list[tuple[str, str]]:
     return [
         (f"{prefix}.{f.name}", _parameter(f.name, getattr(part, f.name)))
@@ -264,7 +303,8 @@ def _sweep_cells(point_summary: Estimates) -> list[Estimate]:
 def sweep_lines(sweep: Sweep) -> list[str]:
     """The sweep's table, and the least capacity meeting the goal."""
     smallest = set(sweep.smallest())
-    rows = [(*sweep.keys, *_SWEEP_HEADER, "")]
+    priced = any(p.summary.scenario.cost.given for p in sweep.points)
+    rows = [(*sweep.keys, *_SWEEP_HEADER, *(("coût",) if priced else ()), "")]
     for index, point in enumerate(sweep.points):
         within, wait, p95, used, backlog = _sweep_cells(point.summary.overall)
         mark = "objectif atteint" if sweep.meets(point) else ""
@@ -279,6 +319,7 @@ def sweep_lines(sweep: Sweep) -> list[str]:
                 french_number(p95.mean),
                 french_number(used.mean),
                 french_number(backlog.mean),
+                *((french_number(point.cost, 0),) if priced else ()),
                 mark,
             )
         )
@@ -292,6 +333,9 @@ def sweep_lines(sweep: Sweep) -> list[str]:
     ]
     if not smallest:
         lines.append(f"Aucune variante n'atteint l'objectif de {goal} %.")
+        blocker = sweep.blocker()
+        if blocker:
+            lines.append(blocker[0].upper() + blocker[1:])
     for index in sorted(smallest):
         point = sweep.points[index]
         where = ", ".join(
@@ -306,7 +350,8 @@ def sweep_lines(sweep: Sweep) -> list[str]:
 
 
 def write_sweep_report(folder: Path, sweep: Sweep) -> list[Path]:
-    """Write ``balayage.xlsx`` and ``balayage.png`` into ``folder``."""
+    """Write ``balayage.xlsx``, ``balayage.png`` and ``front.png`` (unused
+    slots against the share within target) into ``folder``."""
     smallest = set(sweep.smallest())
     workbook = Workbook()
     sheet = workbook.active
@@ -316,8 +361,8 @@ def write_sweep_report(folder: Path, sweep: Sweep) -> list[Path]:
         *sweep.keys, "Créneaux par semaine",
         *(f"Dans le délai (%) — {h}" for h in _ESTIMATE_HEADER),
         "Attente moyenne (h)", "Attente p95 (h)", "Utilisation (%)",
-        "En attente à la fin", "Objectif atteint",
-        "Plus petite capacité atteignant l'objectif",
+        "En attente à la fin", "Créneaux inutilisés", "Coût total",
+        "Objectif atteint", "Plus petite capacité atteignant l'objectif",
     ]  # fmt: skip
     rows = []
     for index, point in enumerate(sweep.points):
@@ -328,6 +373,8 @@ def write_sweep_report(folder: Path, sweep: Sweep) -> list[Path]:
                 round(point.slots_per_week, 1),
                 *_cells(within),
                 *(_cells(e)[0] for e in (wait, p95, used, backlog)),
+                _cells(point.summary.overall["unused_slots"])[0],
+                round(point.cost, 2),
                 "oui" if sweep.meets(point) else "non",
                 "oui" if index in smallest else "",
             ]
@@ -336,7 +383,12 @@ def write_sweep_report(folder: Path, sweep: Sweep) -> list[Path]:
         sheet, header, rows, widths=[max(14, len(h) + 2) for h in header]
     )
     printable(sheet, f"Balayage de capacité — objectif {sweep.goal:g} %")
-    paths = [folder / "balayage.xlsx", folder / "balayage.png"]
+    paths = [
+        folder / "balayage.xlsx",
+        folder / "balayage.png",
+        folder / "front.png",
+    ]
     save_workbook(workbook, paths[0])
     sweep_chart(sweep, paths[1])
+    front_chart(sweep, paths[2])
     return paths

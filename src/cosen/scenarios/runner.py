@@ -10,19 +10,34 @@ pool, so that short and long variants share the processes.
 from __future__ import annotations
 
 import importlib
+import logging
+import math
 import os
+import queue
+import socket
 import sys
+import threading
+import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from multiprocessing import get_all_start_methods, get_context
-from typing import IO, Any
+from typing import IO, Any, Final
 
-from cosen.errors import OptionError
+from cosen.errors import OptionError, system_reason
+from cosen.limits import DASK_LIMITS
+from cosen.parsing import printable
 from cosen.scenarios.params import Scenario
 from cosen.scenarios.simulate import Replication, simulate
 
-__all__ = ["Progress", "available_cpus", "run_replications"]
+__all__ = [
+    "WAIT_VARIABLE",
+    "ClusterError",
+    "Progress",
+    "available_cpus",
+    "dask_wait",
+    "run_replications",
+]
 
 
 class Progress:
@@ -149,7 +164,9 @@ def _on_dask(
     scenarios: Sequence[Scenario],
     tasks: Sequence[tuple[int, int]],
 ) -> Iterator[tuple[Replication, int]]:
-    with _dask_client(address) as (distributed, client):
+    wait = dask_wait()
+    with _dask_client(address, wait) as (distributed, client):
+        _wait_for_a_worker(client, address, wait)
         futures = client.map(
             simulate,
             [scenarios[number] for number, _ in tasks],
@@ -160,14 +177,82 @@ def _on_dask(
             future.key: number
             for future, (number, _) in zip(futures, tasks, strict=True)
         }
-        for future in distributed.as_completed(futures):
-            yield future.result(), number_of[future.key]
+        # Done callbacks feed a queue read with a timeout, rather than
+        # distributed.as_completed: between results the cluster is checked
+        # (a lost scheduler, no worker left) and Ctrl-C is heard at once.
+        done: queue.Queue[Any] = queue.Queue()
+        for future in futures:
+            future.add_done_callback(done.put)
+        without_workers: float | None = None
+        for _ in futures:
+            while True:
+                try:
+                    future = done.get(timeout=_TICK)
+                    break
+                except queue.Empty:
+                    pass
+                if client.status != "running":
+                    raise _lost(address)
+                if _workers(client, address) > 0:
+                    without_workers = None
+                elif without_workers is None:
+                    without_workers = time.monotonic()
+                elif time.monotonic() - without_workers > wait:
+                    raise ClusterError(
+                        f"option --dask : plus aucun worker Dask connecté au "
+                        f"scheduler « {printable(address)} » depuis "
+                        f"{wait:.0f} s : relancer des workers puis le calcul."
+                    )
+            yield _result(distributed, future, address), number_of[future.key]
+
+
+_TICK = 1.0
+"""Seconds between two checks of the cluster while no result comes."""
+
+WAIT_VARIABLE: Final = "COSEN_DASK_WAIT"
+"""Environment variable: seconds cosen waits for a Dask cluster to be
+ready (its scheduler to answer, then a first worker), 30 by default."""
+
+_DEFAULT_WAIT = 30.0
+
+
+class ClusterError(OptionError):
+    """The Dask cluster named by ``--dask`` cannot run the replications:
+    unreachable, not a Dask scheduler, without workers, lost, or losing
+    its workers to a replication."""
+
+
+def dask_wait() -> float:
+    """Seconds to wait for a Dask cluster to be ready.
+
+    Read from :data:`WAIT_VARIABLE`, 30 by default, within
+    :data:`~cosen.limits.DASK_LIMITS`.
+    """
+    text = os.environ.get(WAIT_VARIABLE, "").strip()
+    if not text:
+        return _DEFAULT_WAIT
+    low, high = DASK_LIMITS["wait"]
+    try:
+        seconds = float(text.replace(",", "."))
+    except ValueError:
+        seconds = math.nan
+    if not low <= seconds <= high:  # also refuses nan
+        raise OptionError(
+            f"variable d'environnement {WAIT_VARIABLE} : nombre de secondes "
+            f"de {low:.0f} à {high:.0f} attendu."
+        )
+    return seconds
 
 
 @contextmanager
-def _dask_client(address: str) -> Iterator[tuple[Any, Any]]:
+def _dask_client(address: str, wait: float) -> Iterator[tuple[Any, Any]]:
     """The ``distributed`` module and a client of the cluster at
-    ``address`` (the cluster stays up when the client closes)."""
+    ``address`` (the cluster stays up when the client closes).
+
+    distributed's own log lines (tracebacks of a lost connection, of
+    dying workers) are silenced while the client is open: what went wrong
+    reaches the user as one :class:`ClusterError`.
+    """
     try:
         # Optional and only partly typed: used as Any.
         distributed: Any = importlib.import_module("distributed")
@@ -176,14 +261,207 @@ def _dask_client(address: str) -> Iterator[tuple[Any, Any]]:
             "option --dask : Dask n'est pas installé (pip install "
             "'cosen[dask]')."
         ) from None
+    # distributed sets levels on its modules' loggers (distributed.client
+    # among them): each one is silenced, not only their parent.
+    loggers = [logging.getLogger("distributed")] + [
+        logging.getLogger(name)
+        for name in list(logging.root.manager.loggerDict)
+        if name.startswith("distributed.")
+    ]
+    levels = [log.level for log in loggers]
+    for log in loggers:
+        log.setLevel(logging.CRITICAL + 1)
     try:
-        client = distributed.Client(address, timeout="10s")
-    except (OSError, TimeoutError, ValueError):
-        raise OptionError(
-            f"option --dask : impossible de joindre le cluster Dask à "
-            f"l'adresse « {address} »."
-        ) from None
-    try:
-        yield distributed, client
+        client = _connect(distributed, address, wait)
+        try:
+            yield distributed, client
+        finally:
+            # Bounded, and never hiding why the run stopped (a Ctrl-C, a
+            # lost scheduler): closing is only courtesy to the scheduler,
+            # which forgets a closed client's tasks.
+            with suppress(Exception):
+                client.close(timeout=_CLOSE_TIMEOUT)
     finally:
-        client.close()
+        for log, level in zip(loggers, levels, strict=True):
+            log.setLevel(level)
+
+
+_CLOSE_TIMEOUT = 2.0
+
+
+def _connect(distributed: Any, address: str, wait: float) -> Any:
+    """A client of the scheduler at ``address``, in at most about
+    ``wait`` seconds whatever answers there.
+
+    distributed bounds the TCP connection but not the handshake after it:
+    a silent peer or an HTTP server makes ``Client()`` hang for minutes.
+    It runs in a thread that is given up at the deadline (a client it
+    makes after that is closed at once).
+    """
+    _check_address(distributed, address)
+    outcome: dict[str, Any] = {}
+    lock = threading.Lock()
+
+    def attempt() -> None:
+        try:
+            client = distributed.Client(
+                address, timeout=wait, set_as_default=False
+            )
+        except Exception as error:  # handed to the caller's thread
+            with lock:
+                outcome["error"] = error
+            return
+        with lock:
+            if "abandoned" not in outcome:
+                outcome["client"] = client
+                return
+        client.close(timeout=_CLOSE_TIMEOUT)
+
+    thread = threading.Thread(
+        target=attempt, name="cosen-dask-connect", daemon=True
+    )
+    thread.start()
+    # distributed gives up on a refused or unknown address at ``wait``: a
+    # little longer lets its own error (and reason) through.
+    deadline = time.monotonic() + wait + _GRACE
+    try:
+        thread.join(min(_QUIET, wait))
+        if thread.is_alive():
+            _say(f"Connexion au scheduler Dask « {printable(address)} »…")
+            thread.join(max(0.0, deadline - time.monotonic()))
+    finally:
+        with lock:
+            outcome["abandoned"] = True
+            client = outcome.get("client")
+            error = outcome.get("error")
+    if client is not None:
+        return client
+    raise _connection_error(distributed, address, wait, error)
+
+
+_QUIET = 1.0
+"""Seconds a step may take before the user is told what cosen waits for."""
+
+_GRACE = 0.5
+
+
+def _check_address(distributed: Any, address: str) -> None:
+    """Refuse an address distributed cannot even try (it would leave a
+    half-made client behind)."""
+    comm = distributed.comm
+    try:
+        scheme, _ = comm.parse_address(address)
+        comm.registry.get_backend(scheme)
+        if scheme != "inproc":  # in-process addresses have no port
+            _, port = comm.get_address_host_port(address)
+            if not 0 < port < 65536:
+                raise ValueError(port)
+    except ValueError:
+        raise ClusterError(
+            f"option --dask : adresse « {printable(address)} » invalide : "
+            "donner celle du scheduler Dask, sous la forme "
+            "tcp://MACHINE:PORT (ex. tcp://10.0.0.5:8786)."
+        ) from None
+
+
+def _connection_error(
+    distributed: Any, address: str, wait: float, error: Exception | None
+) -> ClusterError:
+    """Why ``address`` gave no client, as one French line."""
+    shown = printable(address)
+    closed = isinstance(error, distributed.comm.CommClosedError)
+    if error is None or closed or not isinstance(error, OSError):
+        # Something answered, but not as a Dask scheduler: silence, an
+        # HTTP page (the dashboard's port), a closed connection.
+        return ClusterError(
+            f"option --dask : le service à l'adresse « {shown} » ne répond "
+            f"pas comme un scheduler Dask (attendu {wait:.0f} s) : vérifier "
+            "le port (celui du scheduler, 8786 par défaut, pas celui du "
+            "tableau de bord)."
+        )
+    return ClusterError(
+        f"option --dask : impossible de joindre le cluster Dask à l'adresse "
+        f"« {shown} » ({_reason(error, wait)}) : vérifier l'adresse et que "
+        "le scheduler est lancé."
+    )
+
+
+def _reason(error: BaseException, wait: float) -> str:
+    """The system's reason at the root of a failed connection, in French.
+
+    distributed retries until its timeout and then raises its own
+    ``OSError``; the last attempt's error is in the chain of causes.
+    """
+    cause: BaseException | None = error
+    while cause is not None:
+        if isinstance(cause, socket.gaierror):
+            return "machine inconnue"
+        if isinstance(cause, OSError) and cause.errno is not None:
+            return system_reason(cause)
+        cause = cause.__cause__ or cause.__context__
+    return f"pas de réponse en {wait:.0f} s"
+
+
+def _wait_for_a_worker(client: Any, address: str, wait: float) -> None:
+    """Return once the scheduler has a worker, within ``wait`` seconds."""
+    deadline = time.monotonic() + wait
+    told = False
+    while _workers(client, address) == 0:
+        if time.monotonic() > deadline:
+            raise ClusterError(
+                f"option --dask : aucun worker Dask connecté au scheduler "
+                f"« {printable(address)} » après {wait:.0f} s : lancer des "
+                f"workers (dask worker ADRESSE) ou attendre plus longtemps "
+                f"({WAIT_VARIABLE}=SECONDES)."
+            )
+        if not told:
+            _say(f"En attente des workers Dask… (au plus {wait:.0f} s)")
+            told = True
+        time.sleep(_POLL)
+
+
+_POLL = 0.2
+
+
+def _workers(client: Any, address: str) -> int:
+    """Workers the scheduler has now (a lost scheduler is a
+    :class:`ClusterError`)."""
+    try:
+        identity = client.sync(
+            client.scheduler.identity,
+            n_workers=0,
+            callback_timeout=_CLOSE_TIMEOUT,
+        )
+    except (OSError, TimeoutError):
+        raise _lost(address) from None
+    return int(identity["n_workers"])
+
+
+def _lost(address: str) -> ClusterError:
+    return ClusterError(
+        f"option --dask : connexion au scheduler Dask « {printable(address)} "
+        "» perdue pendant le calcul : vérifier le scheduler puis relancer."
+    )
+
+
+def _result(distributed: Any, future: Any, address: str) -> Replication:
+    """The replication ``future`` computed, or why the cluster could not
+    compute it."""
+    if future.cancelled():
+        raise _lost(address)
+    error = future.exception() if future.status == "error" else None
+    if isinstance(error, distributed.KilledWorker):
+        raise ClusterError(
+            "option --dask : une réplication a fait tomber chaque worker "
+            f"Dask qui la calculait ({error.allowed_failures + 1} fois de "
+            "suite : mémoire insuffisante ou arrêt brutal) : vérifier la "
+            "mémoire et "
+            "les journaux des workers, ou calculer sans --dask."
+        )
+    replication: Replication = future.result()
+    return replication
+
+
+def _say(line: str) -> None:
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()

@@ -35,7 +35,11 @@ from typing import Any, Final
 import numpy as np
 from numpy.typing import NDArray
 
-from cosen.allocation import Booked, allocate
+from cosen.allocation import (
+    problem_from_data,
+    slot_data,
+    solve_problem,
+)
 from cosen.clock import after, is_working_day, localize, minutes
 from cosen.domain import (
     ADULT_AGE,
@@ -46,6 +50,7 @@ from cosen.domain import (
     scheme_issues,
 )
 from cosen.domain.samples import SampleSpec, sample_referrals
+from cosen.optimizer import Booking, SlotData
 from cosen.scenarios.params import (
     Capacity,
     Demand,
@@ -68,6 +73,12 @@ _IDENTITY_FIELDS: Final = (
     "birth_name", "first_name", "used_name", "address", "postcode", "city",
     "phone", "email", "prescriber", "prescriber_contact", "prescription",
 )  # fmt: skip
+# What each synthetic referral sets (besides its id): all but these are
+# its own in every copy of the template.
+_COPIED_FIELDS: Final = (
+    "referral_id", "received_at", "birth_date", "exams", "desired_delay",
+    "consent",
+)  # fmt: skip
 
 
 @dataclass(frozen=True, eq=False)
@@ -78,11 +89,12 @@ class Replication:
     ----------
     index
         The replication's number.
-    received, booked_at, appointment, late_minutes, kind, center,
+    received, delay, booked_at, appointment, late_minutes, kind, center,
     declines, no_show
         One entry per eligible referral, in order of arrival: when it was
-        received; the allocation that booked it and the start of its
-        appointment (first slot), :data:`NEVER` if never booked; minutes
+        received; its desired delay (hours); the allocation that booked
+        it and the start of its appointment (first slot), :data:`NEVER`
+        if never booked; minutes
         past its target; its exams (index in :attr:`Scenario.kinds`); the
         centre (index in :attr:`Scenario.centers`, ``-1`` if unbooked);
         offers declined; whether the patient did not come.
@@ -104,6 +116,7 @@ class Replication:
 
     index: int
     received: IntArray
+    delay: IntArray
     booked_at: IntArray
     appointment: IntArray
     late_minutes: IntArray
@@ -137,7 +150,12 @@ def simulate(scenario: Scenario, index: int) -> Replication:
         for seed in family.spawn(1 + len(scenario.demand))
     )
     referrals, rejected = _referrals(scenario, demand_streams)
-    slots, blocks = reserved_slots(simulation, scenario.capacity)
+    _, blocks, slots = _slots(
+        simulation.start,
+        simulation.run_out,
+        simulation.capacity_scale,
+        scenario.capacity,
+    )
     run = _Run(scenario, referrals, slots, behaviour_stream)
     for moment in _allocation_times(simulation):
         run.step(moment)
@@ -147,6 +165,7 @@ def simulate(scenario: Scenario, index: int) -> Replication:
         received=np.array(
             [minutes(r.received_at) for r in referrals], dtype=np.int64
         ),
+        delay=np.array([r.desired_delay for r in referrals], dtype=np.int64),
         booked_at=run.booked_at,
         appointment=run.appointment,
         late_minutes=run.late_minutes,
@@ -176,7 +195,7 @@ class _Run:
         self,
         scenario: Scenario,
         referrals: Sequence[Referral],
-        slots: Sequence[Slot],
+        slots: Sequence[SlotData],
         rng: np.random.Generator,
     ) -> None:
         self.simulation = scenario.simulation
@@ -186,8 +205,8 @@ class _Run:
         self.rng = rng
         self.center_number = {c: n for n, c in enumerate(scenario.centers)}
         self.number = {r.referral_id: n for n, r in enumerate(referrals)}
-        self.slot_number = {s.slot_id: n for n, s in enumerate(slots)}
-        self.starts = [minutes(s.start) for s in slots]
+        self.slot_number = {s.id: n for n, s in enumerate(slots)}
+        self.starts = [s.start for s in slots]
         self.taken = [False] * len(slots)
         self.arrived = 0
         self.pending: dict[str, Referral] = {}
@@ -234,29 +253,34 @@ class _Run:
             self.starts,
             minutes(after(moment, hours=24 * simulation.horizon_days)),
         )
-        window = range(first, last)
         started = time.perf_counter()
-        allocation = allocate(
-            list(self.pending.values()),
-            [self.slots[n] for n in window if not self.taken[n]],
-            simulation.settings(moment),
-            declined=self.declined,
-            policy=simulation.policy,
-            baseline=False,
-            # As a batch run does: the booked slots of the same window make
-            # an unbooked referral's reason CAPACITY, not "no slot".
-            taken=[self.slots[n] for n in window if self.taken[n]],
+        # The slots are converted once per process (:func:`_slots`) and
+        # the unbooked's reasons, which nothing here reads, are skipped:
+        # the bookings are those :func:`cosen.allocation.allocate` makes.
+        pending = list(self.pending.values())
+        settings = simulation.settings(moment)
+        problem = problem_from_data(
+            pending,
+            [self.slots[n] for n in range(first, last) if not self.taken[n]],
+            settings,
+            self.declined,
         )
+        solution = solve_problem(problem, settings, simulation.policy)
         self.allocation_seconds += time.perf_counter() - started
         self.allocations += 1
-        for booked in allocation.booked:
-            self._answer(booked, now)
+        targets = {r.id: r.target for r in problem.requests}
+        for referral in pending:
+            visit = solution.bookings.get(referral.referral_id)
+            if visit:
+                late = max(0, visit[0].start - targets[referral.referral_id])
+                self._answer(referral.referral_id, visit, late, now)
 
-    def _answer(self, booked: Booked, now: int) -> None:
+    def _answer(
+        self, referral_id: str, visit: Booking, late: int, now: int
+    ) -> None:
         """The patient accepts (the slots are taken) or declines."""
-        referral_id = booked.referral.referral_id
         number = self.number[referral_id]
-        slot_ids = [slot.slot_id for slot in booked.slots]
+        slot_ids = [slot.id for slot in visit]
         decline = self.behaviour.decline_share
         if decline and self.rng.random() < decline:
             self.declined.setdefault(referral_id, set()).update(slot_ids)
@@ -266,11 +290,11 @@ class _Run:
         self.declined.pop(referral_id, None)
         for slot_id in slot_ids:
             self.taken[self.slot_number[slot_id]] = True
-        start = minutes(booked.start)
+        start = visit[0].start
         self.booked_at[number] = now
         self.appointment[number] = start
-        self.late_minutes[number] = booked.late_minutes
-        self.center[number] = self.center_number[booked.slots[0].center]
+        self.late_minutes[number] = late
+        self.center[number] = self.center_number[visit[0].center]
         no_show = self.behaviour.no_show_share
         self.no_show[number] = bool(no_show and self.rng.random() < no_show)
         heapq.heappush(self.upcoming, start)
@@ -327,7 +351,7 @@ def _referrals(
         if scheme_issues(values):
             rejected.append(minutes(moment))
             continue
-        referrals.append(Referral.model_validate(values))
+        referrals.append(_template().model_copy(update=values))
     return referrals, rejected
 
 
@@ -353,9 +377,8 @@ def _draw(
 def _patient(
     demand: Demand, moment: datetime, rng: np.random.Generator
 ) -> dict[str, Any]:
-    """A complete referral received at ``moment`` (its id comes later)."""
-    identities = _identities()
-    identity = identities[int(rng.integers(len(identities)))]
+    """A referral's own fields, received at ``moment`` (its id comes
+    later): the rest is :func:`_template`'s."""
     child = bool(rng.random() < demand.children_share)
     exams = demand.child_exams if child else demand.exams
     several = demand.multi_exam_share and exams == demand.exams
@@ -375,7 +398,7 @@ def _patient(
     )
     mobility = bool(rng.random() < demand.reduced_mobility_share)
     urgent = bool(rng.random() < demand.delay_24h_share)
-    return identity | {
+    return {
         "received_at": moment,
         "birth_date": birth,
         "exams": chosen,
@@ -388,15 +411,23 @@ def _patient(
 
 
 @cache
-def _identities() -> tuple[dict[str, Any], ...]:
-    """Synthetic patients and prescribers from :mod:`cosen.domain.samples`: a
-    referral is only complete with them, though nothing here reads them."""
+def _template() -> Referral:
+    """A complete referral whose identity every synthetic one shares.
+
+    Nothing here reads a patient's identity (names, address, phone,
+    prescriber), so it is validated once, from :mod:`cosen.domain.samples`;
+    each referral copies it with its own fields, drawn already typed and
+    checked by the scheme's rules.
+    """
     spec = SampleSpec(
-        now=localize(datetime(2027, 1, 4, 12)), referrals=50, bad_rows=0
+        now=localize(datetime(2027, 1, 4, 12)), referrals=1, bad_rows=0
     )
-    return tuple(
-        {name: row[name] or None for name in _IDENTITY_FIELDS}
-        for row in sample_referrals(spec)
+    (row,) = sample_referrals(spec)
+    return Referral.model_validate(
+        {
+            name: row[name] or None
+            for name in (*_IDENTITY_FIELDS, *_COPIED_FIELDS)
+        }
     )
 
 
@@ -409,19 +440,21 @@ def reserved_slots(
 ) -> tuple[tuple[Slot, ...], tuple[int, ...]]:
     """Every slot reserved from the first day to the run-out, by start,
     and the capacity block of each."""
-    return _slots(
+    slots, blocks, _ = _slots(
         simulation.start,
         simulation.run_out,
         simulation.capacity_scale,
         capacity,
     )
+    return slots, blocks
 
 
 @lru_cache(maxsize=8)
 def _slots(
     first: date, stop: date, scale: float, capacity: tuple[Capacity, ...]
-) -> tuple[tuple[Slot, ...], tuple[int, ...]]:
-    """The slots, built once per process for all replications alike.
+) -> tuple[tuple[Slot, ...], tuple[int, ...], tuple[SlotData, ...]]:
+    """The slots, their capacity blocks and the optimizer's view of them,
+    built once per process for all replications alike.
 
     With ``scale``, a block offers ``scale`` times its slots on average:
     each day takes the whole slots its running total has reached, so the
@@ -450,7 +483,11 @@ def _slots(
         capacity[number].slot(f"C{serial:06d}", start)
         for serial, (start, number) in enumerate(found, start=1)
     )
-    return slots, tuple(number for _, number in found)
+    return (
+        slots,
+        tuple(number for _, number in found),
+        tuple(map(slot_data, slots)),
+    )
 
 
 def _whole(value: float) -> int:

@@ -1,9 +1,17 @@
-"""Means and 95 % confidence intervals across replications (Student t).
+"""Estimates and 95 % confidence intervals across replications (Student t).
 
 Replications are independent, so the mean of an indicator over them has a
-Student t interval. The critical values come from a small table (scipy is
-not a dependency of cosen): exact to three decimals up to 30 degrees of
-freedom, interpolated in ``1/df`` beyond, which is within 0.001 of the
+Student t interval (:func:`estimate`). A mean per booked or per late
+referral, or a share of the referrals, is a ratio of totals over every
+replication (:func:`ratio`, interval by the delta method), and a quantile
+is that of every replication's values pooled (:func:`pooled_quantile`,
+interval by sectioning: each replication a batch). Averaging each
+replication's own ratio or quantile instead is biased when the counts vary
+between replications, as under heavy load.
+
+The critical values come from a small table (scipy is not a dependency
+of cosen): exact to three decimals up to 30 degrees of freedom,
+interpolated in ``1/df`` beyond, which is within 0.001 of the
 true value.
 """
 
@@ -12,11 +20,20 @@ from __future__ import annotations
 import math
 import statistics
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
-__all__ = ["Estimate", "estimate", "t_critical"]
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = [
+    "Estimate",
+    "estimate",
+    "pooled_quantile",
+    "ratio",
+    "t_critical",
+]
 
 # Two-sided 95 % critical values of Student's t, df = 1 to 30.
 _T95: Final = (
@@ -93,6 +110,56 @@ def estimate(values: Iterable[float]) -> Estimate:
         / math.sqrt(len(kept))
     )
     return Estimate(mean, mean - half, mean + half, len(kept))
+
+
+def ratio(
+    totals: Sequence[float], counts: Sequence[float], scale: float = 1.0
+) -> Estimate:
+    """``scale`` times the sum of ``totals`` over the sum of ``counts``
+    (one pair per replication), with its 95 % delta-method interval.
+
+    ``count`` is the number of replications with a positive count; the
+    estimate is NaN when no replication counted anything.
+    """
+    y = np.asarray(totals, dtype=np.float64)
+    x = np.asarray(counts, dtype=np.float64)
+    defined = int((x > 0).sum())
+    if not x.sum() > 0:
+        return Estimate(math.nan, math.nan, math.nan, 0)
+    value = float(y.sum() / x.sum())
+    if len(x) < 2:
+        return Estimate(scale * value, math.nan, math.nan, defined)
+    residuals = y - value * x
+    spread = math.sqrt(float((residuals**2).sum()) / (len(x) - 1))
+    half = (
+        t_critical(len(x) - 1) * spread / (math.sqrt(len(x)) * float(x.mean()))
+    )
+    return Estimate(
+        scale * value, scale * (value - half), scale * (value + half), defined
+    )
+
+
+def pooled_quantile(
+    samples: Sequence[NDArray[np.float64]], share: float
+) -> Estimate:
+    """The ``share`` quantile (0 to 1) of every replication's ``samples``
+    pooled, with a 95 % sectioning interval: the pooled value plus or
+    minus Student's t times the spread of the replications' own
+    quantiles over the root of their number. ``count``: replications
+    with values."""
+    kept = [s for s in samples if s.size]
+    if not kept:
+        return Estimate(math.nan, math.nan, math.nan, 0)
+    value = float(np.quantile(np.concatenate(kept), share))
+    if len(kept) < 2:
+        return Estimate(value, math.nan, math.nan, 1)
+    own = [float(np.quantile(s, share)) for s in kept]
+    half = (
+        t_critical(len(kept) - 1)
+        * statistics.stdev(own)
+        / math.sqrt(len(kept))
+    )
+    return Estimate(value, value - half, value + half, len(kept))
 
 
 def _number(value: float) -> float | None:

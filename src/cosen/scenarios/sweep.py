@@ -14,6 +14,7 @@ random numbers), so differences between them are not noise.
 from __future__ import annotations
 
 import itertools
+import math
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -150,6 +151,19 @@ class SweepPoint:
         """Mean % of referrals seen within target."""
         return self.summary.overall[GOAL_KEY].mean
 
+    @property
+    def cost(self) -> float:
+        """The scenario's cost over the statistics window (``[cost]``):
+        its reserved slots and its referrals not seen within target, on
+        average over replications (0 without costs)."""
+        overall = self.summary.overall
+        prices = self.summary.scenario.cost
+        missed = overall["received"].mean * (1 - self.within_target / 100)
+        return (
+            prices.reserved_slot * overall["reserved_slots"].mean
+            + prices.late_referral * missed
+        )
+
 
 @dataclass(frozen=True, eq=False)
 class Sweep:
@@ -201,9 +215,45 @@ class Sweep:
                 )
         return found
 
+    def blocker(self) -> str | None:
+        """When no point meets the goal, what holds the best one back, in
+        French: its reception weekday furthest from the goal, and the hour
+        from which every later hour of that day misses it."""
+        if not self.points or self.smallest():
+            return None
+        best = max(self.points, key=lambda p: p.within_target)
+        days = {
+            day: values[GOAL_KEY].mean
+            for day, values in best.summary.by_weekday.items()
+            if math.isfinite(values[GOAL_KEY].mean)
+        }
+        if not days:
+            return None
+        worst = min(days, key=lambda day: days[day])
+        hours = sorted(
+            (hour, values[GOAL_KEY].mean)
+            for (day, hour), values in best.summary.by_weekday_hour.items()
+            if day == worst
+        )
+        start = len(hours)
+        while start and hours[start - 1][1] < self.goal:
+            start -= 1
+        text = (
+            f"au mieux, les demandes du {worst} ne sont vues dans le délai "
+            f"qu'à {french_number(days[worst])} %"
+        )
+        if start == 0:
+            text += ", à toute heure de réception"
+        elif start < len(hours):
+            text += (
+                f", aucune heure n'atteint l'objectif dès {hours[start][0]} h"
+            )
+        return text + "."
+
     def as_json(self) -> dict[str, Any]:
         """``{"scenario", "goal", "keys", "points"}``; each point has
-        ``changes`` (key to value), ``slots_per_week``, ``meets_goal``,
+        ``changes`` (key to value), ``slots_per_week``, ``cost`` (0
+        without a ``[cost]`` table), ``meets_goal``,
         ``smallest`` (least capacity meeting the goal in its series) and
         ``overall`` (the indicators of ``cosen scenario run --json``)."""
         smallest = set(self.smallest())
@@ -217,6 +267,7 @@ class Sweep:
                         k: _plain(v) for k, v in point.changes.items()
                     },
                     "slots_per_week": round(point.slots_per_week, 3),
+                    "cost": round(point.cost, 2),
                     "meets_goal": self.meets(point),
                     "smallest": number in smallest,
                     "overall": point.summary.as_json()["overall"],

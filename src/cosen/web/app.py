@@ -105,11 +105,13 @@ def create_app(target: str | Path, files: Path, wait: float = 10.0) -> Flask:
             csrf.protect()
 
     from cosen.web.api import blueprint as api_blueprint
+    from cosen.web.planner import blueprint as planner_blueprint
     from cosen.web.views import blueprint as views_blueprint
 
     app.register_blueprint(auth_blueprint)
     app.register_blueprint(views_blueprint)
     app.register_blueprint(api_blueprint)
+    app.register_blueprint(planner_blueprint)
     _install_errors(app)
 
     @app.after_request

@@ -16,7 +16,9 @@ from typing import Any, Final
 
 from flask import (
     Blueprint,
+    Response,
     abort,
+    g,
     redirect,
     render_template,
     request,
@@ -33,25 +35,44 @@ from cosen.allocation.indicators import (
     baseline_indicators,
 )
 from cosen.clock import TargetClock
-from cosen.domain import REFERRAL_COLUMNS, Exam, Group, Reason, Referral
+from cosen.domain import (
+    REFERRAL_COLUMNS,
+    Directory,
+    Exam,
+    Group,
+    Reason,
+    Referral,
+)
 from cosen.errors import CosenError
 from cosen.io.outputs import set_files
 from cosen.ledger.accounts import Role
 from cosen.ledger.answers import answer_one
 from cosen.ledger.desk import (
     call_list,
+    call_list_file,
+    centre_calendar_file,
+    centre_directory,
     centre_list_file,
     centre_visits,
     import_files,
+    log_run_file,
     record_entry,
     referral_card,
 )
 from cosen.ledger.exports import deliver
-from cosen.ledger.reports import history, indicators_since, ledger_status
+from cosen.ledger.messages import OutboxState
+from cosen.ledger.reports import (
+    delivery_warnings,
+    history,
+    indicators_since,
+    ledger_status,
+)
 from cosen.ledger.runs import allocate_pending
 from cosen.ledger.states import STATE_TEXT, TRANSITIONS, AnswerKind, State
 from cosen.ledger.users import access_log
 from cosen.limits import LIMITS
+from cosen.notify.status import CHANNEL_TEXT, outbox_status
+from cosen.notify.status import STATE_TEXT as OUTBOX_TEXT
 from cosen.parsing import (
     french_datetime,
     french_duration,
@@ -75,6 +96,13 @@ _SHOWN: Final = 100
 _UPLOADS = (".xlsx", ".ods", ".csv")
 # Answers a centre may give: whether the patient came.
 _CENTRE_ANSWERS: Final = frozenset({AnswerKind.NO_SHOW, AnswerKind.DONE})
+_KIND_TEXT: Final = {
+    "booked": "rendez-vous",
+    "changed": "changement de rendez-vous",
+    "cancelled": "annulation",
+    "reminder": "rappel",
+}
+_AUDIENCE_TEXT: Final = {"prescriber": "prescripteur", "patient": "patient"}
 ANSWER_LABELS: Final = {
     AnswerKind.CONFIRMED: "Confirme",
     AnswerKind.DECLINED: "Refuse",
@@ -119,6 +147,20 @@ def _number(value: float) -> str:
     return french_number(value, None)
 
 
+def directory() -> Directory:
+    """The centre directory, read once per request."""
+    found: Directory | None = g.get("directory")
+    if found is None:
+        found = g.directory = centre_directory(ledger())
+    return found
+
+
+@blueprint.app_template_filter("centre")
+def _centre(code: str) -> str:
+    """A centre by its name (its code when the directory lacks it)."""
+    return directory().name(code)
+
+
 @blueprint.app_context_processor
 def _everywhere() -> dict[str, Any]:
     from flask_login import current_user
@@ -127,6 +169,7 @@ def _everywhere() -> dict[str, Any]:
         "me": user() if current_user.is_authenticated else None,
         "Role": Role,
         "STATE_TEXT": STATE_TEXT,
+        "directory": directory,
     }
 
 
@@ -445,6 +488,7 @@ def run_file(run_id: int, name: str) -> Any:
     folder = _run_folder(run_id)
     if folder is None or name not in set_files(folder):
         abort(404)
+    log_run_file(ledger(), run_id, name, user().login, now())
     return send_from_directory(folder, name, as_attachment=True)
 
 
@@ -458,14 +502,30 @@ def calls() -> Any:
     """À appeler: booked patients to call, and appointments that started
     (absent or réalisé)."""
     moment = now()
-    found = call_list(ledger(), user().login, moment)
+    printing = bool(request.args.get("impression"))
+    found = call_list(
+        ledger(), user().login, moment, limit=None if printing else 50
+    )
     return render_template(
         "calls.html",
         calls=found,
         moment=moment,
         answers=_answers_for,
         labels=ANSWER_LABELS,
+        printing=printing,
     )
+
+
+@blueprint.route("/appeler/appels.xlsx")
+@roles(*_DESK)
+def calls_file() -> Any:
+    """The call list as ``appels.xlsx`` lays it out: its answer column
+    makes the filled file a ``batch answers`` file."""
+    folder = Path(tempfile.mkdtemp(prefix="cosen-appels-", dir=_scratch()))
+    moment = now()
+    path = call_list_file(ledger(), folder / "appels.xlsx", user().login,
+                          moment)  # fmt: skip
+    return _sent(path, folder, f"appels-{moment:%Y%m%d-%H%M}.xlsx")
 
 
 def _answers_for(
@@ -552,9 +612,7 @@ def centres() -> Any:
     me = user()
     if me.role is Role.CENTRE:
         return redirect(url_for("desk.centre", code=me.centre))
-    with ledger().read() as db:
-        codes = db.centres()
-    return render_template("centres.html", codes=codes)
+    return render_template("centres.html", codes=_known_centres())
 
 
 @blueprint.route("/centres/<code>")
@@ -593,12 +651,40 @@ def centre_file(code: str) -> Any:
     folder = Path(tempfile.mkdtemp(prefix="cosen-centre-", dir=_scratch()))
     path = centre_list_file(ledger(), code, folder, user().login, now())
     if path is None:
+        _remove(folder)
         abort(404)
-    response = send_file(
-        path,
-        as_attachment=True,
-        download_name=f"{code}-{now():%Y%m%d-%H%M}.xlsx",
+    return _sent(path, folder, f"{code}-{now():%Y%m%d-%H%M}.xlsx")
+
+
+@blueprint.route("/centres/<code>/calendrier.ics")
+@roles(*_EVERYONE)
+def centre_calendar(code: str) -> Any:
+    """A centre's calendar file (iCalendar): the events of its held
+    visits, as a run's full list publishes them, so that importing it
+    again updates rather than doubles them."""
+    own_centre(code)
+    if code not in _known_centres():
+        abort(404)
+    data = centre_calendar_file(ledger(), code, user().login, now())
+    return Response(
+        data,
+        mimetype="text/calendar",
+        headers={
+            "Content-Disposition": (
+                f'attachment; filename="{secure_filename(code)}.ics"'
+            )
+        },
     )
+
+
+def _known_centres() -> list[str]:
+    with ledger().read() as db:
+        return db.centres()
+
+
+def _sent(path: Path, folder: Path, name: str) -> Any:
+    """A file prepared in a scratch folder, removed once sent."""
+    response = send_file(path, as_attachment=True, download_name=name)
     response.call_on_close(lambda: _remove(folder))
     return response
 
@@ -623,7 +709,8 @@ def _remove(folder: Path) -> None:
 @roles(*_PLAN)
 def follow_up() -> Any:
     """Suivi: who waits and for how long, the day's and the week's
-    figures, the runs with their files."""
+    figures, the runs with their files and deliveries, the outbox's state
+    (what failed and why)."""
     moment = now()
     today = moment.date()
     week = today - timedelta(days=today.weekday())
@@ -643,6 +730,9 @@ def follow_up() -> Any:
         for item in status["waiting"]
     ]  # fmt: skip
     runs = list(reversed(history(ledger())))[:20]
+    with ledger().read() as db:
+        delivered = db.deliveries()
+    outbox = outbox_status(ledger(), moment)
     return render_template(
         "follow_up.html",
         status=status,
@@ -650,6 +740,18 @@ def follow_up() -> Any:
         waiting=waiting,
         runs=runs,
         files={r.id: _run_files(r.id) for r in runs},
+        delivered={k: at for k, (_, at) in delivered.items()},
+        undelivered=delivery_warnings(ledger()),
+        outbox=outbox,
+        failed=[
+            {**m, "next": datetime.fromisoformat(m["next_attempt_at"])}
+            for m in outbox["messages"]
+            if m["state"] == OutboxState.FAILED.value or m["reason"]
+        ],
+        channels={c.value: t for c, t in CHANNEL_TEXT.items()},
+        kinds=_KIND_TEXT,
+        audiences=_AUDIENCE_TEXT,
+        outbox_states=[(s.value, t) for s, t in OUTBOX_TEXT.items()],
         today=today,
         week=week,
     )
