@@ -111,7 +111,7 @@ def test_json_is_the_same_whatever_the_number_of_processes(
         (("[[demand]]", "[[demande]]"),
          "Scénario « plan.toml », ligne 15, clé « demande » : table "
          "inconnue (tables possibles : simulation, behaviour, cost, "
-         "demand, capacity)."),
+         "demand, capacity, candidate)."),
     ],
 )  # fmt: skip
 def test_bad_scenario_is_one_french_line(

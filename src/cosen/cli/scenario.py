@@ -229,3 +229,74 @@ def sweep(
     echo_lines(sweep_lines(result))
     if out is not None:
         click.echo(_written(out, paths))
+
+
+@scenario.command(context_settings=CONTEXT)
+@click.argument("path", metavar="FICHIER", type=click.Path(path_type=Path))
+@option(
+    "--goal",
+    type=Number(0, 100, "POURCENT"),
+    required=True,
+    help="Part des demandes à voir dans le délai, pour chaque examen.",
+)
+@option(
+    "--budget",
+    type=Number(1, 1_000_000, "N", integer=True),
+    default=None,
+    help="Nombre maximal de réplications simulées (par défaut : 2000).",
+)
+@_execution_options
+def recommend(
+    path: Path,
+    goal: float,
+    budget: int | None,
+    out: Path | None,
+    as_json: bool,
+    workers: int | None,
+    dask_address: str | None,
+) -> None:
+    """Cherche les créneaux à ajouter pour atteindre l'objectif --goal.
+
+    Parmi les blocs [[candidate]] du scénario FICHIER (un centre, des
+    examens, des jours et des heures de début possibles, max_count
+    créneaux au plus à la fois), cherche le plus petit ajout de créneaux
+    par semaine qui amène chaque examen à --goal % des demandes vues dans
+    le délai : ajout glouton du créneau qui rapproche le plus de
+    l'objectif, puis retrait de tout créneau devenu superflu. Toutes les
+    variantes voient les mêmes demandes (même graine). Si même tous les
+    candidats ne suffisent pas, dit ce qui en empêche (jour et heure de
+    réception des demandes hors délai). Donne aussi les créneaux réservés
+    presque jamais attribués. --out écrit recommandation.xlsx et
+    recommandation.png.
+
+    \b
+    --json affiche un objet :
+      goal, reached ; added : [{centre, exams, weekday, start, count}] ;
+      within_target {mean, low, high} (IC à 95 %) ; slots_added ;
+      by_exam : examens -> {mean, low, high} ; blockers : [texte] ;
+      unused : [{centre, exams, weekday, start, reserved, used}] ;
+      goal_without_unused ; path : [{slots_added, within_target}] ;
+      simulations.
+    """
+    from cosen.scenarios.loader import load_scenario
+    from cosen.scenarios.recommend import (
+        DEFAULT_BUDGET,
+        recommend_lines,
+        write_recommend_report,
+    )
+    from cosen.scenarios.recommend import recommend as search
+
+    _check_execution(workers, dask_address)
+    loaded = load_scenario(path)
+    started = time.monotonic()
+    result = search(
+        loaded, goal, budget or DEFAULT_BUDGET, workers, dask_address
+    )
+    paths = write_recommend_report(out, result) if out is not None else []
+    if as_json:
+        click.echo(json.dumps(result.as_json(), ensure_ascii=False))
+        return
+    echo_lines(recommend_lines(result))
+    click.echo(f"\nCalcul : {time.monotonic() - started:.0f} s.")
+    if out is not None:
+        click.echo(_written(out, paths))

@@ -23,6 +23,7 @@ from cosen.parsing import CellError, parse_date, strip_accents
 from cosen.scenarios.params import (
     WEEKDAY_NAMES,
     Behaviour,
+    Candidate,
     Capacity,
     Cost,
     Demand,
@@ -42,6 +43,7 @@ _TABLES: Final[dict[str, type[Simulation | Behaviour | Cost]]] = {
 _BLOCKS: Final[dict[str, type[Demand | Capacity]]] = {
     "demand": Demand,
     "capacity": Capacity,
+    "candidate": Candidate,
 }
 ALIASES: Final = {
     "capacity.scale": "simulation.capacity_scale",
@@ -49,7 +51,9 @@ ALIASES: Final = {
 }
 """Short keys a sweep may vary, and the keys they stand for."""
 
-Part = TypeVar("Part", Simulation, Behaviour, Cost, Demand, Capacity)
+Part = TypeVar(
+    "Part", Simulation, Behaviour, Cost, Demand, Capacity, Candidate
+)
 
 
 def load_scenario(path: Path) -> Scenario:
@@ -156,7 +160,7 @@ def _build(data: Mapping[str, Any], name: str) -> Scenario:
         raise ScenarioError(
             unknown[0],
             "table inconnue (tables possibles : simulation, behaviour, "
-            "cost, demand, capacity)",
+            "cost, demand, capacity, candidate)",
         )
     if "simulation" not in data:
         raise ScenarioError("simulation", "table [simulation] manquante")
@@ -173,6 +177,10 @@ def _build(data: Mapping[str, Any], name: str) -> Scenario:
         behaviour=_make(Behaviour, _table(data, "behaviour"), "behaviour"),
         cost=_make(Cost, _table(data, "cost"), "cost"),
         name=name,
+        candidates=tuple(
+            _make(Candidate, block, f"candidate.{number}")
+            for number, block in enumerate(_blocks(data, "candidate"), 1)
+        ),
     )
 
 

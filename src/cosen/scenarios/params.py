@@ -30,6 +30,7 @@ __all__ = [
     "WEEKDAY_NAMES",
     "WORKWEEK",
     "Behaviour",
+    "Candidate",
     "Capacity",
     "Cost",
     "Demand",
@@ -359,6 +360,47 @@ class Capacity:
 
 
 @dataclass(frozen=True)
+class Candidate(Capacity):
+    """Slots a centre could add (a ``[[candidate]]`` block), for
+    ``cosen scenario recommend``.
+
+    The keys of a ``[[capacity]]`` block, read as possibilities: each day
+    of ``weekdays`` and each start of ``times`` is one choice, which may be
+    taken up to ``max_count`` times (that many slots at once, every such
+    weekday). A time given twice is one choice.
+
+    Attributes
+    ----------
+    max_count
+        Most slots that may start at once at one of the times.
+    """
+
+    max_count: int = 1
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _check(
+            1 <= self.max_count <= 50,
+            "max_count",
+            "de 1 à 50 créneaux à la fois",
+        )
+
+    def block(self, weekday: int, start: time, count: int) -> Capacity:
+        """The capacity block of ``count`` slots at ``start`` on
+        ``weekday``."""
+        return Capacity(
+            center=self.center,
+            group=self.group,
+            exams=self.exams,
+            times=(start,) * count,
+            weekdays=(weekday,),
+            duration_min=self.duration_min,
+            children=self.children,
+            accessible=self.accessible,
+        )
+
+
+@dataclass(frozen=True)
 class Behaviour:
     """What patients do (table ``[behaviour]``).
 
@@ -425,6 +467,7 @@ class Scenario:
     behaviour: Behaviour = field(default_factory=Behaviour)
     cost: Cost = field(default_factory=Cost)
     name: str = "scénario"
+    candidates: tuple[Candidate, ...] = ()
 
     def __post_init__(self) -> None:
         _check(bool(self.demand), "demand", "au moins un bloc [[demand]]")
@@ -438,6 +481,14 @@ class Scenario:
                 first == block.group,
                 f"capacity.{number}.group",
                 f"le centre {block.center} est déjà dans le groupe {first}",
+            )
+        for number, candidate in enumerate(self.candidates, start=1):
+            first = group_of.setdefault(candidate.center, candidate.group)
+            _check(
+                first == candidate.group,
+                f"candidate.{number}.group",
+                f"le centre {candidate.center} est déjà dans le groupe "
+                f"{first}",
             )
         for number, demand in enumerate(self.demand, start=1):
             self._check_served(number, demand)
