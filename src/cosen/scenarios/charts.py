@@ -42,13 +42,15 @@ _GREEN: Final = "#2e8b57"
 _BIN_HOURS: Final = 4
 
 
-def _figure(width: float = 8.0, height: float = 4.5) -> tuple[Figure, Axes]:
+def new_figure(width: float = 8.0, height: float = 4.5) -> tuple[Figure, Axes]:
+    """A figure of the reports' size and resolution, and its axes."""
     figure = Figure(figsize=(width, height), dpi=110)
     FigureCanvasAgg(figure)
     return figure, figure.add_subplot()
 
 
-def _save(figure: Figure, path: Path) -> None:
+def save_figure(figure: Figure, path: Path) -> None:
+    """Write ``figure`` as a PNG, atomically."""
     figure.tight_layout()
     write_atomic(path, lambda stream: figure.savefig(stream, format="png"))
 
@@ -63,7 +65,7 @@ def _errors(estimates: Sequence[Estimate]) -> list[list[float]]:
 
 def wait_chart(summary: Summary, path: Path) -> None:
     """Distribution of waiting times, against the 48 h promise."""
-    figure, axes = _figure()
+    figure, axes = new_figure()
     waits = summary.waits
     if waits.size:
         top = max(PROMISE_HOURS * 2, math.ceil(float(waits.max())))
@@ -89,12 +91,12 @@ def wait_chart(summary: Summary, path: Path) -> None:
         f"Attente — {summary.scenario.name}, "
         f"{summary.replications} réplication(s)"
     )
-    _save(figure, path)
+    save_figure(figure, path)
 
 
 def daily_chart(summary: Summary, path: Path) -> None:
     """% within target by reception day, with its 95 % interval."""
-    figure, axes = _figure(10, 4.5)
+    figure, axes = new_figure(10, 4.5)
     days = np.array([day for day, _ in summary.daily], dtype="datetime64[D]")
     means = np.array([e.mean for _, e in summary.daily])
     # A t interval of a share may overshoot 0 or 100 %: draw it clipped.
@@ -124,7 +126,7 @@ def daily_chart(summary: Summary, path: Path) -> None:
     axes.set_ylabel("Rendez-vous dans le délai (%)")
     axes.set_title("Demandes vues dans le délai, par jour de réception")
     axes.legend(loc="lower left")
-    _save(figure, path)
+    save_figure(figure, path)
 
 
 def heat_chart(summary: Summary, path: Path) -> None:
@@ -133,7 +135,7 @@ def heat_chart(summary: Summary, path: Path) -> None:
     cells = summary.by_weekday_hour
     weekdays = [d for d in WEEKDAY_NAMES if any(w == d for w, _ in cells)]
     hours = sorted({h for _, h in cells})
-    figure, axes = _figure(8, 1.5 + 0.5 * max(1, len(weekdays)))
+    figure, axes = new_figure(8, 1.5 + 0.5 * max(1, len(weekdays)))
     shares = np.full((len(weekdays), len(hours)), math.nan)
     for (weekday, hour), values in cells.items():
         shares[weekdays.index(weekday), hours.index(hour)] = values[
@@ -148,7 +150,7 @@ def heat_chart(summary: Summary, path: Path) -> None:
     axes.set_xlabel("Heure de réception de la demande")
     axes.set_title("Rendez-vous dans le délai (%), par jour et heure")
     figure.colorbar(image, ax=axes, label="dans le délai (%)")
-    _save(figure, path)
+    save_figure(figure, path)
 
 
 def weekday_utilization_chart(summary: Summary, path: Path) -> None:
@@ -161,7 +163,7 @@ def weekday_utilization_chart(summary: Summary, path: Path) -> None:
         total[1] += found[1]
     centers = sorted({c for c, _ in used})
     weekdays = [d for d in WEEKDAY_NAMES if any(w == d for _, w in used)]
-    figure, axes = _figure(9, 4.5)
+    figure, axes = new_figure(9, 4.5)
     width = 0.8 / max(1, len(weekdays))
     for number, weekday in enumerate(weekdays):
         shares = [
@@ -185,13 +187,13 @@ def weekday_utilization_chart(summary: Summary, path: Path) -> None:
     axes.legend(
         loc="lower center", fontsize="small", ncols=max(1, len(weekdays))
     )
-    _save(figure, path)
+    save_figure(figure, path)
 
 
 def utilization_chart(summary: Summary, path: Path) -> None:
     """Utilization of reserved slots by centre and exams."""
     kinds = list(summary.by_slot_kind.items())
-    figure, axes = _figure(8, 1.5 + 0.45 * len(kinds))
+    figure, axes = new_figure(8, 1.5 + 0.45 * len(kinds))
     estimates = [values["utilization_pct"] for _, values in kinds]
     positions = np.arange(len(kinds))
     axes.barh(
@@ -208,13 +210,13 @@ def utilization_chart(summary: Summary, path: Path) -> None:
     axes.set_xlim(0, 100)
     axes.set_xlabel("Créneaux réservés attribués (%)")
     axes.set_title("Utilisation des créneaux par centre et examens")
-    _save(figure, path)
+    save_figure(figure, path)
 
 
 def sweep_chart(sweep: Sweep, path: Path) -> None:
     """% within target against capacity; the least capacity meeting the
     goal marked in each series."""
-    figure, axes = _figure()
+    figure, axes = new_figure()
     smallest = set(sweep.smallest())
     for label, members in sweep.series().items():
         members = sorted(members, key=lambda n: sweep.points[n].slots_per_week)
@@ -260,14 +262,14 @@ def sweep_chart(sweep: Sweep, path: Path) -> None:
         fontsize=10,
     )
     axes.legend(loc="lower right")
-    _save(figure, path)
+    save_figure(figure, path)
 
 
 def front_chart(sweep: Sweep, path: Path) -> None:
     """Unused slots against % within target, one point per variant (with
     its total cost when the scenario gives costs): the front a planner
     chooses on."""
-    figure, axes = _figure()
+    figure, axes = new_figure()
     points = sweep.points
     unused = [p.summary.overall["unused_slots"].mean for p in points]
     within = [p.within_target for p in points]
@@ -291,4 +293,4 @@ def front_chart(sweep: Sweep, path: Path) -> None:
     axes.set_ylabel("Rendez-vous dans le délai (%)")
     axes.set_title("Créneaux inutilisés et délai tenu, par variante")
     axes.legend(loc="lower right")
-    _save(figure, path)
+    save_figure(figure, path)

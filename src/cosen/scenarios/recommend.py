@@ -46,15 +46,14 @@ from pathlib import Path
 from typing import Any, Final
 
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 from openpyxl import Workbook
 
 from cosen.clock import TargetClock, from_minutes
 from cosen.domain import PROMISE_HOURS
-from cosen.io.excel import add_table, printable, save_workbook, write_atomic
+from cosen.io.excel import add_table, printable, save_workbook
 from cosen.parsing import french_number
+from cosen.scenarios.charts import new_figure, save_figure
 from cosen.scenarios.indicators import Summary, Window, summarize
 from cosen.scenarios.params import (
     WEEKDAY_NAMES,
@@ -64,6 +63,7 @@ from cosen.scenarios.params import (
     ScenarioError,
     Simulation,
 )
+from cosen.scenarios.report import estimate_cells, interval_text
 from cosen.scenarios.runner import Progress, run_replications
 from cosen.scenarios.simulate import NEVER, Replication
 from cosen.scenarios.stats import Estimate
@@ -586,7 +586,7 @@ def blockers(point: Point, goal: float) -> list[str]:
         kind = scenario.kinds.index(exams)
         total = sum(n for (k, _, _), (n, _) in counts.items() if k == kind)
         found.append(
-            f"{exams} : au mieux {_interval(share)} % dans le délai avec "
+            f"{exams} : au mieux {interval_text(share)} % dans le délai avec "
             f"tous les créneaux candidats, pour un objectif de "
             f"{french_number(goal, None)} %."
         )
@@ -716,13 +716,6 @@ def _without(scenario: Scenario, unused: Iterable[Unused]) -> Scenario | None:
 # What ``cosen scenario recommend`` prints and writes
 
 
-def _interval(found: Estimate) -> str:
-    text = french_number(found.mean)
-    if math.isfinite(found.low):
-        text += f" [{french_number(found.low)} ; {french_number(found.high)}]"
-    return text
-
-
 def _added_rows(recommendation: Recommendation) -> list[list[Any]]:
     return [
         [r["centre"], r["exams"], r["weekday"], r["start"], r["count"]]
@@ -757,11 +750,11 @@ def recommend_lines(recommendation: Recommendation) -> list[str]:
         for centre, exams, day, start, count in _added_rows(r)
     )
     lines.append(
-        f"Dans le délai, toutes demandes : {_interval(r.best.within_target)} "
-        "% (IC à 95 %) ; par examen :"
+        "Dans le délai, toutes demandes : "
+        f"{interval_text(r.best.within_target)} % (IC à 95 %) ; par examen :"
     )
     lines.extend(
-        f"  - {exams} : {_interval(v[GOAL_KEY])} %"
+        f"  - {exams} : {interval_text(v[GOAL_KEY])} %"
         for exams, v in r.best.summary.by_exam.items()
     )
     if r.blockers:
@@ -785,18 +778,11 @@ def recommend_lines(recommendation: Recommendation) -> list[str]:
             kept = r.best if r.reached else r.path[0]
             verdict = "atteint" if check.reaches(r.goal) else "non atteint"
             lines.append(
-                f"Sans eux : {_interval(check.within_target)} % dans le "
-                f"délai (avec eux : {_interval(kept.within_target)} %), "
+                f"Sans eux : {interval_text(check.within_target)} % dans le "
+                f"délai (avec eux : {interval_text(kept.within_target)} %), "
                 f"objectif {verdict}."
             )
     return lines
-
-
-def _cells(found: Estimate) -> list[float | None]:
-    return [
-        round(v, 2) if math.isfinite(v) else None
-        for v in (found.mean, found.low, found.high)
-    ]
 
 
 def write_recommend_report(
@@ -824,7 +810,7 @@ def write_recommend_report(
             ("Examens", "Dans le délai (%) — moyenne", "IC 95 % bas",
              "IC 95 % haut", "Objectif atteint"),
             [
-                [exams, *_cells(v[GOAL_KEY]),
+                [exams, *estimate_cells(v[GOAL_KEY], 2),
                  "oui" if v[GOAL_KEY].mean >= r.goal else "non"]
                 for exams, v in r.best.summary.by_exam.items()
             ],
@@ -836,8 +822,8 @@ def write_recommend_report(
              "Dans le délai (%) — moyenne", "IC 95 % bas", "IC 95 % haut",
              "Examen le plus loin de l'objectif", "Son délai tenu (%)"),
             [
-                [n, p.slots, *_cells(p.within_target), p.worst()[0],
-                 _cells(p.worst()[1])[0]]
+                [n, p.slots, *estimate_cells(p.within_target, 2), p.worst()[0],
+                 estimate_cells(p.worst()[1], 2)[0]]
                 for n, p in enumerate(r.path)
             ],
             (8, 14, 18, 14, 14, 30, 14),
@@ -874,9 +860,7 @@ def write_recommend_report(
 def recommend_chart(recommendation: Recommendation, path: Path) -> None:
     """% within target against slots added, along the search."""
     r = recommendation
-    figure = Figure(figsize=(8, 4.5), dpi=110)
-    FigureCanvasAgg(figure)
-    axes = figure.add_subplot()
+    figure, axes = new_figure()
     slots = [p.slots for p in r.path]
     overall = [p.within_target for p in r.path]
     # A t interval of a share may overshoot 0 or 100 %: drawn clipped.
@@ -930,5 +914,4 @@ def recommend_chart(recommendation: Recommendation, path: Path) -> None:
         fontsize=10,
     )
     axes.legend(loc="best")
-    figure.tight_layout()
-    write_atomic(path, lambda stream: figure.savefig(stream, format="png"))
+    save_figure(figure, path)

@@ -48,7 +48,8 @@ __all__ = [
 _ESTIMATE_HEADER: Final = ("Moyenne", "IC 95 % bas", "IC 95 % haut")
 
 
-def _interval(found: Estimate, digits: int = 1) -> str:
+def interval_text(found: Estimate, digits: int = 1) -> str:
+    """``mean [low ; high]`` the French way (the mean alone if no bounds)."""
     if not math.isfinite(found.low):
         return french_number(found.mean, digits)
     return (
@@ -58,9 +59,10 @@ def _interval(found: Estimate, digits: int = 1) -> str:
     )
 
 
-def _cells(found: Estimate) -> list[float | None]:
+def estimate_cells(found: Estimate, digits: int = 4) -> list[float | None]:
+    """Mean, low and high bounds as workbook cells (empty if undefined)."""
     return [
-        round(v, 4) if math.isfinite(v) else None
+        round(v, digits) if math.isfinite(v) else None
         for v in (found.mean, found.low, found.high)
     ]
 
@@ -99,7 +101,7 @@ def run_lines(summary: Summary) -> list[str]:
     main ones by exam and by centre."""
     rows = [("Indicateur", "moyenne [IC à 95 %]")]
     rows.extend(
-        (LABELS[key], _interval(found))
+        (LABELS[key], interval_text(found))
         for key, found in summary.overall.items()
     )
     lines = [_heading(summary), "", *_aligned(rows), "", "Par examen :"]
@@ -111,7 +113,7 @@ def run_lines(summary: Summary) -> list[str]:
         (
             exams,
             french_number(v["received"].mean),
-            _interval(v[GOAL_KEY]),
+            interval_text(v[GOAL_KEY]),
             french_number(v["wait_hours_mean"].mean),
             french_number(v["wait_hours_p95"].mean),
         )
@@ -129,7 +131,7 @@ def run_lines(summary: Summary) -> list[str]:
             french_number(v["booked"].mean),
             french_number(v[GOAL_KEY].mean),
             french_number(v["wait_hours_mean"].mean),
-            _interval(v["utilization_pct"]),
+            interval_text(v["utilization_pct"]),
         )
         for center, v in summary.by_center.items()
     )
@@ -142,7 +144,7 @@ def run_lines(summary: Summary) -> list[str]:
         (
             weekday,
             french_number(v["received"].mean),
-            _interval(v[GOAL_KEY]),
+            interval_text(v[GOAL_KEY]),
             french_number(v["wait_hours_median"].mean),
         )
         for weekday, v in summary.by_weekday.items()
@@ -162,7 +164,7 @@ def write_run_report(folder: Path, summary: Summary) -> list[Path]:
         sheet,
         ("Indicateur", "Clé", *_ESTIMATE_HEADER),
         (
-            (LABELS[key], key, *_cells(found))
+            (LABELS[key], key, *estimate_cells(found))
             for key, found in summary.overall.items()
         ),
         widths=(48, 20, 14, 14, 14),
@@ -204,7 +206,7 @@ def write_run_report(folder: Path, summary: Summary) -> list[Path]:
         daily,
         ("Jour de réception", *(f"Dans le délai (%) — {h}"
                                 for h in _ESTIMATE_HEADER)),
-        ((day, *_cells(found)) for day, found in summary.daily),
+        ((day, *estimate_cells(found)) for day, found in summary.daily),
         widths=(18, 26, 26, 26),
     )  # fmt: skip
     _scenario_sheet(workbook, summary.scenario)
@@ -234,7 +236,7 @@ def _long_table(
         sheet,
         (*keys, "Indicateur", "Clé", *_ESTIMATE_HEADER),
         (
-            (*names, LABELS[key], key, *_cells(found))
+            (*names, LABELS[key], key, *estimate_cells(found))
             for names, values in groups
             for key, found in values.items()
         ),
@@ -314,7 +316,7 @@ def sweep_lines(sweep: Sweep) -> list[str]:
             (
                 *(display(point.changes[k]) for k in sweep.keys),
                 french_number(point.slots_per_week),
-                _interval(within),
+                interval_text(within),
                 french_number(wait.mean),
                 french_number(p95.mean),
                 french_number(used.mean),
@@ -371,9 +373,9 @@ def write_sweep_report(folder: Path, sweep: Sweep) -> list[Path]:
             [
                 *(display(point.changes[k]) for k in sweep.keys),
                 round(point.slots_per_week, 1),
-                *_cells(within),
-                *(_cells(e)[0] for e in (wait, p95, used, backlog)),
-                _cells(point.summary.overall["unused_slots"])[0],
+                *estimate_cells(within),
+                *(estimate_cells(e)[0] for e in (wait, p95, used, backlog)),
+                estimate_cells(point.summary.overall["unused_slots"])[0],
                 round(point.cost, 2),
                 "oui" if sweep.meets(point) else "non",
                 "oui" if index in smallest else "",
