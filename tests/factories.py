@@ -7,6 +7,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from click.testing import Result
 from openpyxl import Workbook
 
 from cosen.clock import PARIS
@@ -116,3 +117,14 @@ def raw_workbook(
         worksheet.append(list(row) if row is not None else [])
     workbook.save(path)
     return path
+
+
+def one_line_error(result: Result) -> str:
+    """The one French error line of a command that stopped with exit 2,
+    having checked that no traceback was printed."""
+    assert result.exit_code == 2, result.output
+    assert isinstance(result.exception, SystemExit)
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Erreur : "), lines
+    assert "Traceback" not in result.output
+    return lines[0]

@@ -16,6 +16,7 @@ from cosen.cli.core import FrenchGroup
 from cosen.cli.scenario import scenario
 from cosen.scenarios.loader import load_scenario
 from cosen.scenarios.runner import Progress
+from tests.factories import one_line_error
 from tests.scenarios.builders import SMALL
 
 
@@ -31,15 +32,6 @@ def run(*args: str | Path) -> Result:
     return CliRunner().invoke(
         root, ["scenario", *map(str, args)], prog_name="cosen"
     )
-
-
-def one_line_error(result: Result) -> str:
-    assert result.exit_code == 2, result.output
-    assert isinstance(result.exception, SystemExit)
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("Erreur : "), lines
-    assert "Traceback" not in result.output
-    return lines[0]
 
 
 @pytest.fixture

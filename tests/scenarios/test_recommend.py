@@ -27,6 +27,7 @@ from cosen.scenarios.recommend import (
     write_recommend_report,
 )
 from cosen.scenarios.runner import run_replications
+from tests.factories import one_line_error
 
 FRIDAY = """\
 [simulation]
@@ -231,14 +232,6 @@ def invoke(*args: str | Path) -> Result:
     return CliRunner().invoke(
         root, ["scenario", "recommend", *map(str, args)], prog_name="cosen"
     )
-
-
-def one_line_error(result: Result) -> str:
-    assert result.exit_code == 2, result.output
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("Erreur : "), lines
-    assert "Traceback" not in result.output
-    return lines[0]
 
 
 @pytest.fixture
