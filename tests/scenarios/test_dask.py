@@ -35,14 +35,19 @@ distributed = pytest.importorskip("distributed")
 dask = pytest.importorskip("dask")
 
 
-@pytest.fixture(scope="module")
-def address() -> Iterator[str]:
-    cluster = distributed.LocalCluster(
+def _local_cluster() -> Any:
+    """A one-worker cluster in this process, on loopback."""
+    return distributed.LocalCluster(
         n_workers=1,
         threads_per_worker=1,
         processes=False,
         dashboard_address=None,
     )
+
+
+@pytest.fixture(scope="module")
+def address() -> Iterator[str]:
+    cluster = _local_cluster()
     try:
         yield cluster.scheduler_address
     finally:
@@ -295,12 +300,7 @@ def holding(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     monkeypatch.setattr(runner, "simulate", _hold)
     _STARTED.clear()
     _RELEASE.clear()
-    cluster = distributed.LocalCluster(
-        n_workers=1,
-        threads_per_worker=1,
-        processes=False,
-        dashboard_address=None,
-    )
+    cluster = _local_cluster()
     try:
         yield cluster
     finally:
