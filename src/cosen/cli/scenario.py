@@ -87,9 +87,25 @@ def _check_execution(workers: int | None, dask_address: str | None) -> None:
         )
 
 
-def _written(out: Path, paths: list[Path]) -> str:
-    names = ", ".join(p.name for p in paths)
-    return f"Fichiers écrits dans {out}/ : {names}."
+def _report(
+    document: dict[str, Any],
+    lines: list[str],
+    as_json: bool,
+    out: Path | None,
+    paths: list[Path],
+    started: float | None = None,
+) -> None:
+    """Print a result: its JSON ``document``, or its French ``lines``
+    with the computing time since ``started`` and the files written."""
+    if as_json:
+        click.echo(json.dumps(document, ensure_ascii=False))
+        return
+    echo_lines(lines)
+    if started is not None:
+        click.echo(f"\nCalcul : {time.monotonic() - started:.0f} s.")
+    if out is not None:
+        names = ", ".join(p.name for p in paths)
+        click.echo(f"Fichiers écrits dans {out}/ : {names}.")
 
 
 @scenario.command(context_settings=CONTEXT)
@@ -151,13 +167,9 @@ def run(
     )
     summary = summarize(loaded, replications)
     paths = write_run_report(out, summary) if out is not None else []
-    if as_json:
-        click.echo(json.dumps(summary.as_json(), ensure_ascii=False))
-        return
-    echo_lines(run_lines(summary))
-    click.echo(f"\nCalcul : {time.monotonic() - started:.0f} s.")
-    if out is not None:
-        click.echo(_written(out, paths))
+    _report(
+        summary.as_json(), run_lines(summary), as_json, out, paths, started
+    )
 
 
 @scenario.command(context_settings=CONTEXT)
@@ -223,12 +235,7 @@ def sweep(
         dask_address,
     )
     paths = write_sweep_report(out, result) if out is not None else []
-    if as_json:
-        click.echo(json.dumps(result.as_json(), ensure_ascii=False))
-        return
-    echo_lines(sweep_lines(result))
-    if out is not None:
-        click.echo(_written(out, paths))
+    _report(result.as_json(), sweep_lines(result), as_json, out, paths)
 
 
 @scenario.command(context_settings=CONTEXT)
@@ -293,10 +300,11 @@ def recommend(
         loaded, goal, budget or DEFAULT_BUDGET, workers, dask_address
     )
     paths = write_recommend_report(out, result) if out is not None else []
-    if as_json:
-        click.echo(json.dumps(result.as_json(), ensure_ascii=False))
-        return
-    echo_lines(recommend_lines(result))
-    click.echo(f"\nCalcul : {time.monotonic() - started:.0f} s.")
-    if out is not None:
-        click.echo(_written(out, paths))
+    _report(
+        result.as_json(),
+        recommend_lines(result),
+        as_json,
+        out,
+        paths,
+        started,
+    )
