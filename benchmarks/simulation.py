@@ -25,13 +25,12 @@ import pstats
 import resource
 import time
 from concurrent.futures import ProcessPoolExecutor
-from importlib.resources import files
 from multiprocessing import get_context
 from typing import Any, Final
 
 from cosen.parsing import french_number
 from cosen.scenarios.indicators import summarize
-from cosen.scenarios.loader import ScenarioFile
+from cosen.scenarios.loader import ScenarioFile, example_text
 from cosen.scenarios.params import Scenario
 from cosen.scenarios.runner import available_cpus, run_replications
 from cosen.scenarios.simulate import simulate
@@ -50,8 +49,7 @@ MAIN_INDICATORS = (
 
 
 def example(changes: dict[str, Any]) -> Scenario:
-    text = files("cosen.scenarios").joinpath("example.toml").read_text()
-    return ScenarioFile.parse(text, "example.toml").scenario(changes)
+    return ScenarioFile.parse(example_text(), "example.toml").scenario(changes)
 
 
 def peak_mb() -> float:

@@ -4,7 +4,6 @@ naming the file, the key and its line."""
 from __future__ import annotations
 
 from datetime import date, time
-from importlib.resources import files
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,7 @@ from cosen.allocation import Policy
 from cosen.clock import TargetClock
 from cosen.domain import Exam, Group
 from cosen.errors import CosenError, UnusableFileError
-from cosen.scenarios.loader import ScenarioFile, load_scenario
+from cosen.scenarios.loader import ScenarioFile, example_text, load_scenario
 from cosen.scenarios.params import (
     Behaviour,
     Capacity,
@@ -55,8 +54,7 @@ def refused(text: str, name: str = "plan.toml") -> str:
 
 
 def test_example_is_a_valid_year_of_twenty_referrals_a_day() -> None:
-    text = files("cosen.scenarios").joinpath("example.toml").read_text()
-    scenario = ScenarioFile.parse(text, "example.toml").scenario()
+    scenario = ScenarioFile.parse(example_text(), "example.toml").scenario()
     simulation = scenario.simulation
     assert simulation.days == 365
     assert simulation.replications == 10

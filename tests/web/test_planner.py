@@ -13,20 +13,20 @@ import pytest
 from openpyxl import load_workbook
 from werkzeug.test import TestResponse
 
+from cosen.scenarios.loader import example_text
 from cosen.scenarios.runner import Progress
 from cosen.web.planner import (
     MAX_REPLICATIONS,
     MAX_RUNNING,
     PlanRun,
     plans,
-    template_text,
 )
 from tests.web.conftest import Seeded
 
 
 def tiny(replications: int = 1, days: int = 35) -> str:
     """The template, with few replications of a short horizon."""
-    text = template_text()
+    text = example_text()
     for key, value in (("replications", replications), ("days", days)):
         text, count = re.subn(
             rf"^{key} = \d+", f"{key} = {value}", text, flags=re.M

@@ -42,15 +42,14 @@ def scenario() -> None:
 )
 def template(path: Path) -> None:
     """Écrit un scénario d'exemple commenté dans FICHIER (.toml)."""
-    from importlib.resources import files
-
     from cosen.io.excel import write_atomic
+    from cosen.scenarios.loader import example_text
 
     if path.exists():
         raise OptionError(
             f"« {path} » existe déjà : choisir un autre nom de fichier."
         )
-    data = files("cosen.scenarios").joinpath("example.toml").read_bytes()
+    data = example_text().encode("utf-8")
 
     def write(stream: IO[bytes]) -> None:
         stream.write(data)

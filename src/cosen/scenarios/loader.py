@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import MISSING, dataclass, fields
 from datetime import date, datetime, time
+from importlib.resources import files
 from pathlib import Path
 from typing import Any, Final, TypeVar, get_type_hints
 
@@ -33,7 +34,7 @@ from cosen.scenarios.params import (
 )
 from cosen.tomlfiles import parse_toml, read_text
 
-__all__ = ["ALIASES", "ScenarioFile", "load_scenario"]
+__all__ = ["ALIASES", "ScenarioFile", "example_text", "load_scenario"]
 
 _TABLES: Final[dict[str, type[Simulation | Behaviour | Cost]]] = {
     "simulation": Simulation,
@@ -54,6 +55,15 @@ ALIASES: Final = {
 Part = TypeVar(
     "Part", Simulation, Behaviour, Cost, Demand, Capacity, Candidate
 )
+
+
+def example_text() -> str:
+    """The commented example scenario (``cosen scenario template``'s)."""
+    return (
+        files("cosen.scenarios")
+        .joinpath("example.toml")
+        .read_text(encoding="utf-8")
+    )
 
 
 def load_scenario(path: Path) -> Scenario:

@@ -29,7 +29,6 @@ import tempfile
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
-from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
@@ -182,22 +181,15 @@ def _estimate(found: Any) -> str:
     return f"{text} [{low} ; {high}]"
 
 
-def template_text() -> str:
-    """``cosen scenario template``'s text."""
-    return (
-        files("cosen.scenarios")
-        .joinpath("example.toml")
-        .read_text(encoding="utf-8")
-    )
-
-
 @blueprint.route("", methods=["GET", "POST"])
 @roles(*_PLANNERS)
 def page() -> Any:
     """The scenario's form, and this user's runs."""
+    from cosen.scenarios.loader import example_text
+
     login = user().login
     if request.method == "GET":
-        return _form(template_text(), "scenario.toml", None, login)
+        return _form(example_text(), "scenario.toml", None, login)
     text, name = _submitted()
     try:
         scenario = _checked(text, name)
