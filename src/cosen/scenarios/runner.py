@@ -381,25 +381,43 @@ def _connection_error(
         )
     return ClusterError(
         f"option --dask : impossible de joindre le cluster Dask à l'adresse "
-        f"« {shown} » ({_reason(error, wait)}) : vérifier l'adresse et que "
-        "le scheduler est lancé."
+        f"« {shown} » ({_reason(distributed, address, error, wait)}) : "
+        "vérifier l'adresse et que le scheduler est lancé."
     )
 
 
-def _reason(error: BaseException, wait: float) -> str:
+def _reason(
+    distributed: Any, address: str, error: BaseException, wait: float
+) -> str:
     """The system's reason at the root of a failed connection, in French.
 
     distributed retries until its timeout and then raises its own
-    ``OSError``; the last attempt's error is in the chain of causes.
+    ``OSError`` with the last attempt's error in its chain of causes; when
+    that attempt was cut short by the timeout, the chain says nothing, so
+    one plain TCP connection asks the system why.
     """
-    cause: BaseException | None = error
-    while cause is not None:
-        if isinstance(cause, socket.gaierror):
-            return "machine inconnue"
-        if isinstance(cause, OSError) and cause.errno is not None:
-            return system_reason(cause)
-        cause = cause.__cause__ or cause.__context__
+    for found in (error, _probe(distributed, address)):
+        cause: BaseException | None = found
+        while cause is not None:
+            if isinstance(cause, socket.gaierror):
+                return "machine inconnue"
+            if isinstance(cause, OSError) and cause.errno is not None:
+                return system_reason(cause)
+            cause = cause.__cause__ or cause.__context__
     return f"pas de réponse en {wait:.0f} s"
+
+
+def _probe(distributed: Any, address: str) -> OSError | None:
+    """Why a TCP connection to ``address`` fails now (none if it opens,
+    or if the address is not TCP)."""
+    if distributed.comm.parse_address(address)[0] not in ("tcp", "tls"):
+        return None
+    host, port = distributed.comm.get_address_host_port(address)
+    try:
+        with socket.create_connection((host, port), timeout=_QUIET):
+            return None
+    except OSError as error:
+        return error
 
 
 def _wait_for_a_worker(client: Any, address: str, wait: float) -> None:
