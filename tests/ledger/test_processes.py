@@ -59,7 +59,12 @@ def inputs(folder: Path, step: int) -> tuple[Path, Path]:
 
 
 def state(target: str | Path) -> dict[str, list[tuple[object, ...]]]:
+    """The ledger's content once no writer is in flight: a killed client's
+    PostgreSQL session may still be committing (its COMMIT was sent) or
+    rolling back, and holds the writers' lock until it has done so."""
     with Database(target) as ledger:
+        with ledger.backend.write():
+            pass
         return dump(ledger)
 
 
