@@ -164,3 +164,18 @@ def test_single_exam_instances_match_assignment(seed: int) -> None:
     solution = solve(problem, SETTINGS)
     assert solution.status is Status.OPTIMAL
     assert solution.tiers == assignment(problem)
+
+
+@pytest.mark.parametrize("seed", range(80))
+def test_few_requests_among_many_slots_match_brute_force(seed: int) -> None:
+    """Slots far outnumber the exams asked, as in a simulated day: the
+    catalogue's single-exam classes keep only their earliest slots, which
+    must never lose the optimum."""
+    rng = random.Random(7000 + seed)
+    problem = random_problem(
+        rng, rng.randint(1, 4), rng.randint(10, 22), visit_share=0.3,
+        dense=rng.random() < 0.5, unavailable_share=0.3,
+    )  # fmt: skip
+    solution = solve(problem, SETTINGS)
+    assert solution.status is Status.OPTIMAL
+    assert solution.tiers == brute_force(problem)

@@ -275,12 +275,16 @@ def _solve_part(
     settings: SolverSettings,
     known: _Part | None = None,
     network: Network | None = None,
-) -> tuple[_Part, Network]:
+) -> tuple[_Part, Network | None]:
     """The best solution and bound of one part by ``deadline``, from what
     is ``known`` (a solution and a bound) if anything, with its network:
     ``network`` refined if given (the network of the catalogue that
     ``catalog`` tightens)."""
     search = _Search(catalog, deadline, known)
+    if search.closed:
+        # First come, first served (or what was known) meets the trivial
+        # bound: every reachable request booked on time. No network needed.
+        return search.part(), network
     visits = _has_visits(catalog)
     # A tightened catalogue only has more options: a network that held
     # them all may now hold a working set too, never the reverse.

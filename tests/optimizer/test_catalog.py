@@ -1,0 +1,74 @@
+"""The catalogue keeps, for single-exam classes, only the earliest slots
+an optimum may need (``network._earliest_suffice``)."""
+
+from __future__ import annotations
+
+from cosen.optimizer import solve
+from cosen.optimizer.network import Catalog
+from tests.conftest import ProblemBuilder
+
+
+def _starts(catalog: Catalog, request_id: str) -> list[int]:
+    klass = next(
+        k
+        for k in catalog.classes
+        if any(r.id == request_id for r in k.requests)
+    )
+    return [catalog.start(option) for option in klass.options]
+
+
+def test_a_single_exam_class_keeps_as_many_slots_as_exams_asked(
+    problem_builder: ProblemBuilder,
+) -> None:
+    """Two requests of one exam each: the first two slots hold an optimum;
+    slots sharing the second one's start stay (ties are the fourth
+    tier's), later ones and the nodes nobody uses go."""
+    for number, start in enumerate((600, 660, 660, 720, 780)):
+        problem_builder.slot("A", start=start, center=f"C{number}")
+    problem_builder.request("A")
+    problem_builder.request("A")
+    catalog = Catalog.build(problem_builder.problem())
+    assert _starts(catalog, "R1") == [600, 660, 660]
+    assert [node.first.start for node in catalog.nodes] == [600, 660, 660]
+
+
+def test_a_visit_counts_each_of_its_exams(
+    problem_builder: ProblemBuilder,
+) -> None:
+    """A two-exam visit may take two slots: a single-exam request beside
+    it keeps three slots, the visit every trip."""
+    for start in (600, 615, 630, 645, 660):
+        problem_builder.slot("A,B", start=start)
+    problem_builder.request("A")
+    problem_builder.request("A+B")
+    catalog = Catalog.build(problem_builder.problem())
+    assert _starts(catalog, "R1") == [600, 615, 630]
+    assert _starts(catalog, "R2") == [600, 615, 630, 645, 660]
+
+
+def test_a_preference_keeps_every_slot(
+    problem_builder: ProblemBuilder,
+) -> None:
+    """The fourth tier may want a later slot at a preferred centre."""
+    problem_builder.slot("A", start=600, center="C1")
+    problem_builder.slot("A", start=700, center="C2")
+    problem_builder.request("A", preferred=frozenset({"C2"}))
+    catalog = Catalog.build(problem_builder.problem())
+    assert _starts(catalog, "R1") == [600, 700]
+    solution = solve(problem_builder.problem())
+    assert [s.center for s in solution.bookings["R1"]] == ["C2"]
+
+
+def test_unavailability_keeps_the_earliest_slots_the_patient_can_take(
+    problem_builder: ProblemBuilder,
+) -> None:
+    """Counted exactly (not relaxed), an unavailability skips the slots it
+    blocks before the earliest ones are counted; relaxed, the class keeps
+    every slot, since its members do not all have the same."""
+    for start in (600, 660, 720, 780):
+        problem_builder.slot("A", start=start)
+    problem_builder.request("A", unavailable=((590, 700),))
+    problem = problem_builder.problem()
+    assert _starts(Catalog.build(problem), "R1") == [720]
+    relaxed = Catalog.build(problem, {"R1"})
+    assert _starts(relaxed, "R1") == [600, 660, 720, 780]
