@@ -216,7 +216,8 @@ class Catalog:
             )  # fmt: skip
             groups.setdefault(key, []).append(slot)
         nodes = [
-            SlotNode(sorted(g, key=lambda s: s.id)) for g in groups.values()
+            SlotNode(g if len(g) == 1 else sorted(g, key=lambda s: s.id))
+            for g in groups.values()
         ]
         nodes.sort(key=lambda n: (n.first.start, n.first.center, n.first.id))
         firsts = [node.first for node in nodes]
