@@ -3,7 +3,7 @@ an optimum may need (``network._earliest_suffice``)."""
 
 from __future__ import annotations
 
-from cosen.optimizer import solve
+from cosen.optimizer import Status, Tiers, solve
 from cosen.optimizer.network import Catalog
 from tests.conftest import ProblemBuilder
 
@@ -72,3 +72,35 @@ def test_unavailability_keeps_the_earliest_slots_the_patient_can_take(
     assert _starts(Catalog.build(problem), "R1") == [720]
     relaxed = Catalog.build(problem, {"R1"})
     assert _starts(relaxed, "R1") == [600, 660, 720, 780]
+
+
+def test_a_request_late_at_its_first_option_is_proven_without_search(
+    problem_builder: ProblemBuilder,
+) -> None:
+    """The trivial bound counts the lateness no booking can avoid: first
+    come, first served meets it, so no network is built."""
+    problem_builder.slot("A", start=700)
+    problem_builder.slot("A", start=800)
+    problem_builder.request("A", target=640)
+    problem_builder.request("A", target=900)
+    solution = solve(problem_builder.problem())
+    assert solution.status is Status.OPTIMAL
+    assert solution.tiers == Tiers(2, 1, 60)
+    assert solution.methods == {"greedy": 1}
+
+
+def test_a_conflict_the_trivial_bound_misses_is_searched(
+    problem_builder: ProblemBuilder,
+) -> None:
+    """Two requests want the one early slot: first come, first served
+    books the first one there and the second late, as the optimum does
+    not (the second one's target is earlier)."""
+    problem_builder.slot("A", start=600)
+    problem_builder.slot("A", start=900)
+    problem_builder.request("A", target=1000)
+    problem_builder.request("A", target=650)
+    solution = solve(problem_builder.problem())
+    assert solution.status is Status.OPTIMAL
+    assert solution.tiers == Tiers(2, 0, 0)
+    assert [s.start for s in solution.bookings["R2"]] == [600]
+    assert solution.methods == {"flow": 1}

@@ -262,11 +262,25 @@ def _building(network: Network, options_only: bool = False) -> float:
 
 
 def _trivial_bound(catalog: Catalog) -> Tiers:
-    """Every request that has an option booked, on time (or every slot
-    used, if fewer)."""
-    reachable = sum(len(k.requests) for k in catalog.classes if k.options)
+    """Every request that has an option booked, each no later than the
+    first option of its class (or every slot used, if fewer)."""
+    reachable = [
+        (request, klass.times[0])
+        for klass in catalog.classes
+        if klass.options
+        for request in klass.requests
+    ]
     slots = sum(node.capacity for node in catalog.nodes)
-    return Tiers(min(reachable, slots), 0, 0)
+    if len(reachable) > slots:
+        return Tiers(slots, 0, 0)
+    # Booking every reachable request books each of them: none can be
+    # less late than its first option makes it.
+    delays = [
+        first - request.target
+        for request, first in reachable
+        if first > request.target
+    ]
+    return Tiers(len(reachable), len(delays), sum(delays))
 
 
 def _solve_part(
@@ -283,7 +297,8 @@ def _solve_part(
     search = _Search(catalog, deadline, known)
     if search.closed:
         # First come, first served (or what was known) meets the trivial
-        # bound: every reachable request booked on time. No network needed.
+        # bound: every reachable request booked, each at its first option
+        # or on time. No network needed.
         return search.part(), network
     visits = _has_visits(catalog)
     # A tightened catalogue only has more options: a network that held
