@@ -22,6 +22,7 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from contextlib import contextmanager, suppress
 from multiprocessing import get_all_start_methods, get_context
+from multiprocessing.context import BaseContext
 from typing import IO, Any, Final
 
 from cosen.errors import OptionError, system_reason
@@ -141,12 +142,15 @@ def _locally(
     # Not fork: workers must not inherit the parent's threads (a solver's,
     # a test runner's), which fork could leave deadlocked. forkserver is
     # quicker than spawn where it exists (not on Windows).
-    method = "forkserver"
-    if method not in get_all_start_methods():
-        method = "spawn"
-    with ProcessPoolExecutor(
-        max_workers=workers, mp_context=get_context(method)
-    ) as pool:
+    context: BaseContext
+    if "forkserver" in get_all_start_methods():
+        context = get_context("forkserver")
+        # The server imports the simulator once; each worker is a fork of
+        # it, with nothing left to import.
+        context.set_forkserver_preload([simulate.__module__])
+    else:
+        context = get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         futures: dict[Future[Replication], int] = {
             pool.submit(simulate, scenarios[number], index): number
             for number, index in tasks
