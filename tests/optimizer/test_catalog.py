@@ -1,5 +1,5 @@
-"""The catalogue keeps, for single-exam classes, only the earliest slots
-an optimum may need (``network._earliest_suffice``)."""
+"""The catalogue keeps only the earliest options an optimum may need
+(``network._trimmed``)."""
 
 from __future__ import annotations
 
@@ -36,14 +36,17 @@ def test_a_visit_counts_each_of_its_exams(
     problem_builder: ProblemBuilder,
 ) -> None:
     """A two-exam visit may take two slots: a single-exam request beside
-    it keeps three slots, the visit every trip."""
+    it keeps three slots. The other request can keep the visit from one
+    trip only: the visit keeps its trips up to the second that could be
+    booked with the first (each slot does both exams: a trip alone)."""
     for start in (600, 615, 630, 645, 660):
         problem_builder.slot("A,B", start=start)
     problem_builder.request("A")
     problem_builder.request("A+B")
     catalog = Catalog.build(problem_builder.problem())
     assert _starts(catalog, "R1") == [600, 615, 630]
-    assert _starts(catalog, "R2") == [600, 615, 630, 645, 660]
+    klass = next(k for k in catalog.classes if k.requests[0].id == "R2")
+    assert [catalog.start(option) for option in klass.options] == [600, 615]
 
 
 def test_a_preference_keeps_every_slot(
@@ -104,3 +107,65 @@ def test_a_conflict_the_trivial_bound_misses_is_searched(
     assert solution.tiers == Tiers(2, 0, 0)
     assert [s.start for s in solution.bookings["R2"]] == [600]
     assert solution.methods == {"flow": 1}
+
+
+def test_a_visit_keeps_trips_until_enough_could_be_booked_at_once(
+    problem_builder: ProblemBuilder,
+) -> None:
+    """With one other request of one exam, the visit needs two trips that
+    could be booked together: the two trips sharing a scanner slot at
+    C1 count once, so it keeps them and the next one, at C2."""
+    problem_builder.slot("A", start=590)
+    problem_builder.slot("A", start=600)
+    problem_builder.slot("B", start=615)
+    problem_builder.slot("A", start=700, center="C2")
+    problem_builder.slot("B", start=715, center="C2")
+    problem_builder.slot("A", start=900)
+    problem_builder.slot("B", start=915)
+    problem_builder.request("A+B")
+    problem_builder.request("B")
+    catalog = Catalog.build(problem_builder.problem())
+    klass = next(k for k in catalog.classes if k.requests[0].id == "R1")
+    trips = [
+        [(catalog.nodes[n].first.center, catalog.nodes[n].first.start)
+         for n in option]
+        for option in klass.options
+    ]  # fmt: skip
+    assert trips == [
+        [("C1", 590), ("C1", 615)],
+        [("C1", 600), ("C1", 615)],
+        [("C2", 700), ("C2", 715)],
+    ]
+
+
+def test_the_trips_kept_suffice_when_another_request_takes_a_slot(
+    problem_builder: ProblemBuilder,
+) -> None:
+    """The other request can only take the first trip's scanner slot (the
+    one accessible): the visit needs its second trip, which the catalogue
+    must keep. As tight as the count is: one trip fewer, and one patient
+    would go without."""
+    problem_builder.slot("A", start=600)
+    problem_builder.slot("B", start=615, accessible=True)
+    problem_builder.slot("A", start=900)
+    problem_builder.slot("B", start=915)
+    problem_builder.request("A+B")
+    problem_builder.request("B", accessible=True)
+    solution = solve(problem_builder.problem())
+    assert solution.status is Status.OPTIMAL
+    assert solution.tiers.booked == 2
+    assert [s.start for s in solution.bookings["R1"]] == [900, 915]
+
+
+def test_the_slots_kept_suffice_when_another_request_takes_one(
+    problem_builder: ProblemBuilder,
+) -> None:
+    """The same for single exams: the second request can only take the
+    first slot, so the first request needs its second one."""
+    problem_builder.slot("A", start=600, accessible=True)
+    problem_builder.slot("A", start=900)
+    problem_builder.request("A")
+    problem_builder.request("A", accessible=True)
+    solution = solve(problem_builder.problem())
+    assert solution.status is Status.OPTIMAL
+    assert solution.tiers.booked == 2

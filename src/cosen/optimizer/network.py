@@ -193,10 +193,9 @@ class Catalog:
     def build(
         cls, problem: Problem, relaxed: Collection[str] = frozenset()
     ) -> Catalog:
-        """Catalogue ``problem``: every option of every class (for a class
-        of single-exam requests, those an optimum may need: see
-        :func:`_earliest_suffice`), the unavailability of the ``relaxed``
-        requests left aside.
+        """Catalogue ``problem``: every option of every class (most often,
+        the earliest ones, which hold an optimum: see :func:`_trimmed`),
+        the unavailability of the ``relaxed`` requests left aside.
 
         Never cut short, even by a time limit: first come, first served,
         the floor of every answer, needs every option (it books each
@@ -241,15 +240,16 @@ class Catalog:
         # its class without it (worked out once), from which it takes
         # those it can come to when its unavailability blocks some.
         #
-        # A class of single-exam requests only needs its earliest usable
-        # nodes (:func:`_earliest`), found without looking at the others.
+        # Most classes only need their earliest options (:func:`_trimmed`);
+        # a class of single-exam requests finds them without looking at
+        # its other nodes.
         units = sum(len(r.exams) for r in problem.requests)
         plain: dict[tuple[object, ...], list[int]] = {}
         usable: dict[tuple[object, ...], list[int]] = {}
         for key, group in members.items():
             free = (*key[:_BLOCKED], (), *key[_BLOCKED + 1 :])
             speaker = replace(group[0], unavailable=())
-            if _earliest_suffice(group, relaxed):
+            if len(group[0].exams) == 1 and _trimmable(group, relaxed):
                 candidates: Iterable[int] = (
                     plain[free]
                     if free in plain
@@ -276,17 +276,6 @@ class Catalog:
                 if key[_BLOCKED]
                 else plain[free]
             )
-        # Nodes no class can use would only lengthen every network.
-        used = sorted(set().union(*usable.values()))
-        if len(used) < len(nodes):
-            number_of = {old: new for new, old in enumerate(used)}
-            nodes = [nodes[n] for n in used]
-            firsts = [node.first for node in nodes]
-            starts = [slot.start for slot in firsts]
-            usable = {
-                key: [number_of[n] for n in numbers]
-                for key, numbers in usable.items()
-            }
         by_exams: dict[frozenset[str], list[tuple[object, ...]]] = {}
         for key, group in members.items():
             by_exams.setdefault(group[0].exams, []).append(key)
@@ -307,6 +296,22 @@ class Catalog:
                     continue
                 mine = frozenset(usable[key])
                 options[key] = [o for o in found if all(n in mine for n in o)]
+        for key, group in members.items():
+            size = len(group[0].exams)
+            if size > 1 and _trimmable(group, relaxed):
+                options[key] = _trimmed(options[key], nodes, units - size + 1)
+        # Nodes no option uses would only lengthen every network.
+        used = sorted(
+            {n for found in options.values() for o in found for n in o}
+        )
+        if len(used) < len(nodes):
+            number_of = {old: new for new, old in enumerate(used)}
+            nodes = [nodes[n] for n in used]
+            starts = [node.first.start for node in nodes]
+            options = {
+                key: [tuple(number_of[n] for n in o) for o in found]
+                for key, found in options.items()
+            }
         classes = []
         for key, group in members.items():
             times = sorted({starts[o[0]] for o in options[key]})
@@ -362,34 +367,59 @@ class Catalog:
         )
 
 
-def _earliest_suffice(
-    group: Sequence[Request], relaxed: frozenset[str]
-) -> bool:
-    """Whether a class's earliest usable nodes hold an optimum for it.
+def _trimmable(group: Sequence[Request], relaxed: frozenset[str]) -> bool:
+    """Whether a class's earliest options hold an optimum for it
+    (:func:`_trimmed`).
 
-    Say the problem's requests ask for ``units`` exams in all, and a
-    request of one exam is booked after its class's first ``units`` usable
-    slots. The others occupy at most ``units - 1`` slots (one per exam at
-    most), so one of those first slots is free: moving it there starts it
-    earlier, which worsens no tier of 1 to 3 (nor the fourth's "earlier"
-    part). An optimum thus exists among the first ``units`` slots. Not for
-    a visit (an earlier free trip needs several free slots at once), a
-    preference (the fourth tier may want a later preferred centre), or a
-    relaxed unavailability (the class's nodes are not all its members').
+    Not with a preference (the fourth tier may want a later preferred
+    centre), nor with a relaxed unavailability (the class's options are
+    not all its members').
     """
     return all(
-        len(r.exams) == 1
-        and not r.preferred
-        and not (r.unavailable and r.id in relaxed)
+        not r.preferred and not (r.unavailable and r.id in relaxed)
         for r in group
     )
+
+
+def _trimmed(
+    options: Sequence[Option], nodes: Sequence[SlotNode], needed: int
+) -> list[Option]:
+    """The first of a class's ``options`` (by start) until ``needed`` of
+    them could be booked at once, and those starting with the last.
+
+    Say the problem's requests ask for ``units`` exams in all, and a
+    request of ``m`` exams is booked after the options kept with
+    ``needed = units - m + 1``. The others occupy at most ``units - m``
+    slots (one per exam at most), and each occupied slot spoils at most
+    one of the ``needed`` options that could be booked at once: one of
+    them is free. Moving the request there starts it earlier, which
+    worsens no tier of 1 to 3 (nor the fourth's "earlier" part), so an
+    optimum lies among the options kept.
+    """
+    left: dict[int, int] = {}
+    taken = 0
+    cutoff: int | None = None
+    for position, option in enumerate(options):
+        start = nodes[option[0]].first.start
+        if cutoff is not None and start > cutoff:
+            return list(options[:position])
+        if cutoff is None and all(
+            left.get(n, nodes[n].capacity) for n in option
+        ):
+            for n in option:
+                left[n] = left.get(n, nodes[n].capacity) - 1
+            taken += 1
+            if taken >= needed:
+                cutoff = start
+    return list(options)
 
 
 def _earliest(
     numbers: Iterable[int], nodes: Sequence[SlotNode], units: int
 ) -> list[int]:
-    """The first of ``numbers`` (node numbers by start) until they hold
-    ``units`` slots, and those starting at the same time as the last."""
+    """:func:`_trimmed` for a single exam, where options are nodes, read
+    lazily from ``numbers`` (node numbers by start): the first until they
+    hold ``units`` slots, and those starting with the last."""
     kept: list[int] = []
     held = 0
     cutoff: int | None = None
