@@ -219,6 +219,11 @@ class BookingRecord:
     released_reason: str | None = None
 
 
+# The next key of a table written only under the writers' lock (as
+# :meth:`Database.add_run` explains).
+_NEXT_ID: Final = "(SELECT coalesce(max(id), 0) + 1 FROM {table})"
+
+
 class Database:
     """An open ledger, migrated to the latest schema.
 
@@ -429,11 +434,15 @@ class Database:
         ``out_folder`` is where its files are to be delivered.
         """
         (referrals_file, referrals_sha), (slots_file, slots_sha) = files
+        # The number is taken under the writers' lock, not from a
+        # PostgreSQL sequence: a run rolled back leaves no gap in the
+        # numbers users see, on either backend.
         rows = self.backend.execute(
-            "INSERT INTO runs (started_at, now, referrals_file, "
+            "INSERT INTO runs (id, started_at, now, referrals_file, "
             "referrals_sha256, slots_file, slots_sha256, settings, counts, "
-            "status, solution, baseline, out_folder) VALUES (?, ?, ?, ?, ?, "
-            "?, ?, '{}', 'RUNNING', '{}', '[]', ?) RETURNING id",
+            "status, solution, baseline, out_folder) VALUES ("
+            f"{_NEXT_ID.format(table='runs')}, ?, ?, ?, ?, "
+            "?, ?, ?, '{}', 'RUNNING', '{}', '[]', ?) RETURNING id",
             (
                 started_at.isoformat(timespec="seconds"),
                 settings.now.isoformat(),
@@ -770,8 +779,9 @@ class Database:
         referrals to ``booked``."""
         booked = list(booked)
         self.backend.execute_many(
-            "INSERT INTO bookings (referral_id, slot_id, position, run_id, "
-            "target, late_minutes) VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO bookings (id, referral_id, slot_id, position, "
+            f"run_id, target, late_minutes) VALUES "
+            f"({_NEXT_ID.format(table='bookings')}, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     visit.referral.referral_id,
