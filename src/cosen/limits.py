@@ -10,7 +10,14 @@ from __future__ import annotations
 
 from typing import Final
 
-__all__ = ["DASK_LIMITS", "LIMITS", "NOTIFY_LIMITS", "SHEET_LIMITS"]
+__all__ = [
+    "DASK_LIMITS",
+    "DEFAULT_GOAL",
+    "LIMITS",
+    "NOTIFY_LIMITS",
+    "PLANNING_LIMITS",
+    "SHEET_LIMITS",
+]
 
 LIMITS: Final[dict[str, tuple[float, float]]] = {
     "notice_hours": (0, 168),
@@ -20,7 +27,20 @@ LIMITS: Final[dict[str, tuple[float, float]]] = {
     "seed": (0, 2**31 - 1),
     "workers": (1, 64),
 }
-"""Setting name -> (least, greatest) value accepted."""
+"""Setting name -> (least, greatest) value accepted (each one a field of
+:class:`~cosen.allocation.AllocationSettings`, which checks them all)."""
+
+PLANNING_LIMITS: Final[dict[str, tuple[float, float]]] = {
+    "goal": (0, 100),
+    "budget": (1, 1_000_000),
+}
+"""Bounds of a planner's goal (% of referrals seen within target, ``cosen
+scenario sweep`` and ``recommend``) and of a search's budget (replications
+simulated), on the command line and the desk."""
+
+DEFAULT_GOAL: Final = 95.0
+"""% of referrals to see within target when a planner names no goal (a
+sweep's ``--goal``, the goal the planner's page starts from)."""
 
 SHEET_LIMITS: Final[dict[str, int]] = {
     "rows": 1_000_000,

@@ -17,7 +17,7 @@ import click
 
 from cosen.cli.core import CONTEXT, FrenchGroup, Number, echo_lines, option
 from cosen.errors import OptionError
-from cosen.limits import LIMITS
+from cosen.limits import DEFAULT_GOAL, LIMITS, PLANNING_LIMITS
 
 __all__ = ["scenario"]
 
@@ -183,8 +183,8 @@ def run(
 )
 @option(
     "--goal",
-    type=Number(0, 100, "POURCENT"),
-    default=95.0,
+    type=Number(*PLANNING_LIMITS["goal"], "POURCENT"),
+    default=DEFAULT_GOAL,
     show_default=True,
     help="Part des demandes à voir dans le délai.",
 )
@@ -241,13 +241,13 @@ def sweep(
 @click.argument("path", metavar="FICHIER", type=click.Path(path_type=Path))
 @option(
     "--goal",
-    type=Number(0, 100, "POURCENT"),
+    type=Number(*PLANNING_LIMITS["goal"], "POURCENT"),
     required=True,
     help="Part des demandes à voir dans le délai, pour chaque examen.",
 )
 @option(
     "--budget",
-    type=Number(1, 1_000_000, "N", integer=True),
+    type=Number(*PLANNING_LIMITS["budget"], "N", integer=True),
     default=None,
     help="Nombre maximal de réplications simulées (par défaut : 2000).",
 )

@@ -76,6 +76,7 @@ __all__ = [
     "Point",
     "Recommendation",
     "blockers",
+    "choices",
     "recommend",
     "recommend_lines",
     "write_recommend_report",
@@ -375,6 +376,31 @@ class _Runs:
         ]
 
 
+def choices(scenario: Scenario) -> dict[Choice, int]:
+    """Every choice of the scenario's candidates, and the most times it
+    may be taken.
+
+    Raises
+    ------
+    ScenarioError
+        When the scenario has no candidate (checked before a search
+        starts, so that a form can say it at once).
+    """
+    if not scenario.candidates:
+        raise ScenarioError(
+            "candidate",
+            "aucun bloc [[candidate]] : rien à ajouter (exemple dans "
+            "« cosen scenario template »)",
+            scenario.name,
+        )
+    return {
+        Choice(number, day, start): candidate.max_count
+        for number, candidate in enumerate(scenario.candidates)
+        for day in candidate.weekdays
+        for start in candidate.times
+    }
+
+
 def recommend(
     scenario: Scenario,
     goal: float,
@@ -405,19 +431,7 @@ def recommend(
         When the scenario has no candidate, or the budget does not cover
         the first round.
     """
-    if not scenario.candidates:
-        raise ScenarioError(
-            "candidate",
-            "aucun bloc [[candidate]] : rien à ajouter (exemple dans "
-            "« cosen scenario template »)",
-            scenario.name,
-        )
-    limits = {
-        Choice(number, day, start): candidate.max_count
-        for number, candidate in enumerate(scenario.candidates)
-        for day in candidate.weekdays
-        for start in candidate.times
-    }
+    limits = choices(scenario)
     runs = _Runs(scenario, budget, workers, dask_address, progress)
     full: Plan = tuple(sorted(limits.items()))
     first = runs.points([(), full])

@@ -8,15 +8,27 @@ folder of its own (mode 0700) under the desk's files. The run's page
 refreshes itself (a ``<meta http-equiv="refresh">``: the CSP allows no
 script) until the indicators, the charts and the workbook are there.
 
+The same form asks for a recommendation (``cosen scenario recommend``):
+the scenario must hold ``[[candidate]]`` blocks (said at once beside the
+field, in the library's words), with a goal (% of referrals within
+target, for every exam) and a budget of replications. The search runs in
+the background like a simulation, and its page says whether the goal is
+reached, the slots to add, what blocks the goal, the slots that could be
+given back, with its chart and ``recommandation.xlsx``.
+
 Bounds, for a server that also serves the telesecretariat: one run at a
-time per user, :data:`MAX_RUNNING` on the whole desk, at most
-:data:`MAX_REPLICATIONS` replications of :data:`MAX_DAYS` days. Runs live
+time per user (a simulation or a search), :data:`MAX_RUNNING` on the whole
+desk, at most :data:`MAX_REPLICATIONS` replications of :data:`MAX_DAYS`
+days, and a search at most :data:`MAX_BUDGET` replications. Runs live
 in the server's memory (a restart forgets them; their folders are
 removed at the next run of the same user beyond :data:`KEPT`).
 
 Only the scenarios' public functions are used: the scenario's text
 through :meth:`ScenarioFile.parse`, then :func:`run_replications`,
-:func:`summarize` and :func:`write_run_report`.
+:func:`summarize` and :func:`write_run_report`; for a search,
+:func:`~cosen.scenarios.recommend.choices` (the check that there are
+candidates), :func:`~cosen.scenarios.recommend.recommend` and
+:func:`~cosen.scenarios.recommend.write_recommend_report`.
 """
 
 from __future__ import annotations
@@ -27,8 +39,10 @@ import secrets
 import shutil
 import tempfile
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
@@ -46,17 +60,21 @@ from werkzeug.utils import secure_filename
 
 from cosen.errors import CosenError
 from cosen.ledger.accounts import Role
+from cosen.limits import DEFAULT_GOAL, PLANNING_LIMITS
 from cosen.parsing import french_number
 from cosen.web.auth import roles, user
 from cosen.web.context import desk, now
+from cosen.web.views import form_number
 
 if TYPE_CHECKING:
     from cosen.scenarios.indicators import Summary
     from cosen.scenarios.params import Scenario
+    from cosen.scenarios.recommend import Recommendation
     from cosen.scenarios.runner import Progress
 
 __all__ = [
     "KEPT",
+    "MAX_BUDGET",
     "MAX_DAYS",
     "MAX_REPLICATIONS",
     "MAX_RUNNING",
@@ -69,6 +87,9 @@ blueprint = Blueprint("planner", __name__, url_prefix="/planification")
 MAX_REPLICATIONS: Final = 20
 MAX_DAYS: Final = 730
 MAX_RUNNING: Final = 2
+MAX_BUDGET: Final = 10 * MAX_REPLICATIONS
+"""Replications a search may simulate on the desk: ten of the largest
+simulations it runs."""
 KEPT: Final = 5
 _FOLDER: Final = "planification"
 _REFRESH: Final = 2
@@ -93,9 +114,14 @@ class PlanRun:
     folder
         Its scratch folder (mode 0700).
     progress
-        Replications done, of how many.
+        Replications done, of how many; ``None`` for a search (it does
+        not know how many it will simulate).
+    goal
+        A search's goal (``None`` for a simulation).
     summary, files
         The indicators, and the report's files in ``folder``, once done.
+    recommendation
+        What a search found, once done.
     error
         Why it failed, in French.
     """
@@ -104,10 +130,12 @@ class PlanRun:
     login: str
     name: str
     folder: Path
-    progress: Progress
+    progress: Progress | None
     started: datetime
+    goal: float | None = None
     finished: datetime | None = None
     summary: Summary | None = None
+    recommendation: Recommendation | None = None
     files: list[str] = field(default_factory=list)
     error: str | None = None
 
@@ -184,17 +212,23 @@ def _estimate(found: Any) -> str:
 @blueprint.route("", methods=["GET", "POST"])
 @roles(*_PLANNERS)
 def page() -> Any:
-    """The scenario's form, and this user's runs."""
+    """The scenario's form, and this user's runs: a simulation, or a
+    search for the slots to add (the button ``recommander``)."""
     from cosen.scenarios.loader import example_text
 
     login = user().login
     if request.method == "GET":
-        return _form(example_text(), "scenario.toml", None, login)
+        return _form(example_text(), "scenario.toml", {}, login)
     text, name = _submitted()
+    search = request.form.get("action") == "recommander"
+    problems: dict[str, str] = {}
     try:
-        scenario = _checked(text, name)
+        scenario = _checked(text, name, search)
     except CosenError as error:
-        return _form(text, name, str(error), login), 400
+        problems["texte"] = str(error)
+    goal, budget = _search_settings(problems) if search else (None, 0)
+    if problems:
+        return _form(text, name, problems, login), 400
     moment = now()
     base = desk().files / _FOLDER
     base.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -206,19 +240,26 @@ def page() -> Any:
         name=name,
         # mkdtemp makes the folder mode 0700.
         folder=Path(tempfile.mkdtemp(prefix="scenario-", dir=base)),
-        progress=Progress(
+        progress=None
+        if search
+        else Progress(
             scenario.simulation.replications, "Réplications", io.StringIO()
         ),
         started=moment,
+        goal=goal,
     )
     refusal = plans().start(plan)
     if refusal is not None:
         shutil.rmtree(plan.folder, ignore_errors=True)
-        return _form(text, name, None, login, refusal), 409
-    clock = desk().clock
+        return _form(text, name, {}, login, refusal), 409
+    work = (
+        partial(_recommend, plan, scenario, goal, budget)
+        if goal is not None
+        else partial(_simulate, plan, scenario)
+    )
     worker = threading.Thread(
-        target=_simulate,
-        args=(plan, scenario, clock, current_app.logger),
+        target=_in_background,
+        args=(plan, work, desk().clock, current_app.logger),
         name=f"scenario-{plan.id}",
         daemon=True,
     )
@@ -226,18 +267,31 @@ def page() -> Any:
     return redirect(url_for("planner.run", run_id=plan.id))
 
 
+def _default_budget() -> int:
+    from cosen.scenarios.recommend import DEFAULT_BUDGET
+
+    return min(DEFAULT_BUDGET, MAX_BUDGET)
+
+
 def _form(
-    text: str, name: str, problem: str | None, login: str, busy: str = ""
+    text: str,
+    name: str,
+    problems: dict[str, str],
+    login: str,
+    busy: str = "",
 ) -> str:
     return render_template(
         "planner.html",
         text=text,
         name=name,
-        problem=problem,
+        problems=problems,
         busy=busy,
+        goal=request.form.get("objectif") or french_number(DEFAULT_GOAL, None),
+        budget=request.form.get("budget") or str(_default_budget()),
         runs=plans().of(login),
         max_replications=MAX_REPLICATIONS,
         max_days=MAX_DAYS,
+        max_budget=MAX_BUDGET,
     )
 
 
@@ -258,17 +312,45 @@ def _submitted() -> tuple[str, str]:
     )
 
 
-def _checked(text: str, name: str) -> Scenario:
-    """The scenario, within the desk's bounds.
+def _search_settings(problems: dict[str, str]) -> tuple[float, int]:
+    """A search's goal and budget, from the form; what is wrong with them
+    goes to ``problems`` (by field)."""
+    goal, budget = DEFAULT_GOAL, _default_budget()
+    try:
+        goal = form_number(
+            request.form, "objectif", PLANNING_LIMITS["goal"], DEFAULT_GOAL
+        )
+    except CosenError as error:
+        problems["objectif"] = str(error)
+    low, high = PLANNING_LIMITS["budget"]
+    try:
+        budget = int(
+            form_number(
+                request.form,
+                "budget",
+                (low, min(high, MAX_BUDGET)),
+                budget,
+                integer=True,
+            )
+        )
+    except CosenError as error:
+        problems["budget"] = str(error)
+    return goal, budget
+
+
+def _checked(text: str, name: str, search: bool = False) -> Scenario:
+    """The scenario, within the desk's bounds; with candidates to choose
+    from, for a ``search``.
 
     Raises
     ------
     CosenError
-        A syntax or scenario error (naming the key and its line), or a
-        scenario too large for the desk.
+        A syntax or scenario error (naming the key and its line), a
+        scenario too large for the desk, or a search without candidates.
     """
     from cosen.scenarios.loader import ScenarioFile
     from cosen.scenarios.params import ScenarioError
+    from cosen.scenarios.recommend import choices
 
     scenario = ScenarioFile.parse(text, name).scenario()
     simulation = scenario.simulation
@@ -287,23 +369,43 @@ def _checked(text: str, name: str) -> Scenario:
             f"{MAX_DAYS} au plus ({elsewhere})",
             name,
         )
+    if search:
+        choices(scenario)
     return scenario
 
 
-def _simulate(plan: PlanRun, scenario: Scenario, clock: Any, log: Any) -> None:
-    """Run a scenario and write its report (in the background)."""
+def _simulate(plan: PlanRun, scenario: Scenario) -> list[Path]:
+    """Run a scenario and write its report."""
     from cosen.scenarios.indicators import summarize
     from cosen.scenarios.report import write_run_report
     from cosen.scenarios.runner import run_replications
 
+    (replications,) = run_replications(
+        [scenario], _WORKERS, None, plan.progress
+    )
+    plan.summary = summarize(scenario, replications)
+    return write_run_report(plan.folder, plan.summary)
+
+
+def _recommend(
+    plan: PlanRun, scenario: Scenario, goal: float, budget: int
+) -> list[Path]:
+    """Search the slots to add and write the recommendation's report."""
+    from cosen.scenarios.recommend import recommend, write_recommend_report
+
+    plan.recommendation = recommend(
+        scenario, goal, budget, _WORKERS, None, progress=False
+    )
+    return write_recommend_report(plan.folder, plan.recommendation)
+
+
+def _in_background(
+    plan: PlanRun, work: Callable[[], list[Path]], clock: Any, log: Any
+) -> None:
+    """Do a run's ``work`` (in a thread of its own), keep the names of the
+    files it wrote, or why it failed."""
     try:
-        (replications,) = run_replications(
-            [scenario], _WORKERS, None, plan.progress
-        )
-        summary = summarize(scenario, replications)
-        paths = write_run_report(plan.folder, summary)
-        plan.files = [p.name for p in paths]
-        plan.summary = summary
+        plan.files = [p.name for p in work()]
     except CosenError as error:
         plan.error = str(error)
     except Exception as error:  # a thread has no error page: say it here
@@ -332,11 +434,15 @@ def run(run_id: str) -> Any:
     plan = _own(run_id)
     from cosen.scenarios.indicators import LABELS
 
+    found = plan.recommendation
     return render_template(
         "planner_run.html",
         plan=plan,
         refresh=_REFRESH if plan.running else None,
         labels=LABELS,
+        # The contract's JSON: the added and unused slots as the
+        # command line names them.
+        document=found.as_json() if found is not None else None,
         charts=[n for n in plan.files if n.endswith(".png")],
         workbooks=[n for n in plan.files if not n.endswith(".png")],
     )

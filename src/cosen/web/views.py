@@ -396,24 +396,45 @@ def _saved(file: FileStorage | None, folder: Path, stem: str) -> Path | None:
 # Attribuer
 
 
+def form_number(
+    form: Mapping[str, str],
+    name: str,
+    bounds: tuple[float, float],
+    default: float,
+    integer: bool = False,
+) -> float:
+    """The number typed in the field ``name`` (``2,5`` or ``2.5``),
+    ``default`` when empty.
+
+    Raises
+    ------
+    CosenError
+        Not a number, not a whole one when ``integer``, or outside
+        ``bounds``; in French, naming the field.
+    """
+    text = (form.get(name) or "").strip().replace(",", ".")
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        raise CosenError(f"{name} : nombre attendu.") from None
+    if integer and not value.is_integer():
+        raise CosenError(f"{name} : nombre entier attendu.")
+    low, high = bounds
+    if not low <= value <= high:
+        raise CosenError(
+            f"{name} : de {french_number(low, None)} à "
+            f"{french_number(high, None)} attendu."
+        )
+    return value
+
+
 def allocation_settings(form: Mapping[str, str]) -> AllocationSettings:
     """The usual options, from the form, within :data:`LIMITS`."""
 
     def number(name: str, key: str, default: float) -> float:
-        text = (form.get(name) or "").strip().replace(",", ".")
-        if not text:
-            return default
-        try:
-            value = float(text)
-        except ValueError:
-            raise CosenError(f"{name} : nombre attendu.") from None
-        low, high = LIMITS[key]
-        if not low <= value <= high:
-            raise CosenError(
-                f"{name} : de {french_number(low, None)} à "
-                f"{french_number(high, None)} attendu."
-            )
-        return value
+        return form_number(form, name, LIMITS[key], default)
 
     clock = (
         TargetClock.WORKING_DAYS
