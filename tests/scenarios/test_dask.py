@@ -9,6 +9,7 @@ import json
 import os
 import socketserver
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import suppress
 from pathlib import Path
@@ -352,8 +353,14 @@ def test_ctrl_c_during_the_run(
         running.clear()
     assert result.exit_code == 2
     assert result.stderr.splitlines()[-1] == "Erreur : Interrompu."
-    # The client closed: the scheduler forgot the replications.
+    # The client closed: the scheduler forgot the replications (it hears
+    # of the closing a moment later, on its own event loop).
     scheduler = holding.scheduler
+    deadline = time.monotonic() + 30
+    while (
+        scheduler.clients.keys() - {"fire-and-forget"} or scheduler.tasks
+    ) and time.monotonic() < deadline:
+        time.sleep(0.1)
     assert not scheduler.clients.keys() - {"fire-and-forget"}
     assert scheduler.tasks == {}
 
