@@ -63,7 +63,13 @@ from __future__ import annotations
 import bisect
 import enum
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import (
+    Callable,
+    Collection,
+    Iterable,
+    Iterator,
+    Sequence,
+)
 from dataclasses import dataclass, field, fields, replace
 from typing import Final
 
@@ -248,33 +254,22 @@ class Catalog:
         usable: dict[tuple[object, ...], list[int]] = {}
         for key, group in members.items():
             free = (*key[:_BLOCKED], (), *key[_BLOCKED + 1 :])
-            speaker = replace(group[0], unavailable=())
-            if len(group[0].exams) == 1 and _trimmable(group, relaxed):
-                candidates: Iterable[int] = (
-                    plain[free]
-                    if free in plain
-                    else (
-                        n
-                        for n, slot in enumerate(firsts)
-                        if compatible(speaker, slot)
-                    )
+            early = len(group[0].exams) == 1 and _trimmable(group, relaxed)
+            if free not in plain and not early:
+                plain[free] = list(_compatible_nodes(group[0], firsts))
+            candidates: Iterable[int] = (
+                plain[free]
+                if free in plain
+                else _compatible_nodes(group[0], firsts)
+            )
+            if key[_BLOCKED]:
+                candidates = (
+                    n for n in candidates if available(group[0], firsts[n])
                 )
-                if key[_BLOCKED]:
-                    candidates = (
-                        n for n in candidates if available(group[0], firsts[n])
-                    )
-                usable[key] = _earliest(candidates, nodes, units)
-                continue
-            if free not in plain:
-                plain[free] = [
-                    n
-                    for n, slot in enumerate(firsts)
-                    if compatible(speaker, slot)
-                ]
             usable[key] = (
-                [n for n in plain[free] if available(group[0], firsts[n])]
-                if key[_BLOCKED]
-                else plain[free]
+                _earliest(candidates, nodes, units)
+                if early
+                else list(candidates)
             )
         by_exams: dict[frozenset[str], list[tuple[object, ...]]] = {}
         for key, group in members.items():
@@ -365,6 +360,15 @@ class Catalog:
         return not request.unavailable or all(
             available(request, self.nodes[n].first) for n in option
         )
+
+
+def _compatible_nodes(
+    request: Request, firsts: Sequence[SlotData]
+) -> Iterator[int]:
+    """Numbers of the nodes (by their first slots) that ``request`` may
+    use, its unavailability aside, lazily."""
+    speaker = replace(request, unavailable=())
+    return (n for n, slot in enumerate(firsts) if compatible(speaker, slot))
 
 
 def _trimmable(group: Sequence[Request], relaxed: frozenset[str]) -> bool:
