@@ -400,15 +400,23 @@ def _reason(
     that attempt was cut short by the timeout, the chain says nothing, so
     one plain TCP connection asks the system why.
     """
-    for found in (error, _probe(distributed, address)):
-        cause: BaseException | None = found
-        while cause is not None:
-            if isinstance(cause, socket.gaierror):
-                return "machine inconnue"
-            if isinstance(cause, OSError) and cause.errno is not None:
-                return system_reason(cause)
-            cause = cause.__cause__ or cause.__context__
-    return f"pas de réponse en {wait:.0f} s"
+    return (
+        _root_reason(error)
+        or _root_reason(_probe(distributed, address))
+        or f"pas de réponse en {wait:.0f} s"
+    )
+
+
+def _root_reason(error: BaseException | None) -> str | None:
+    """The system's reason in ``error``'s chain of causes, if any."""
+    cause = error
+    while cause is not None:
+        if isinstance(cause, socket.gaierror):
+            return "machine inconnue"
+        if isinstance(cause, OSError) and cause.errno is not None:
+            return system_reason(cause)
+        cause = cause.__cause__ or cause.__context__
+    return None
 
 
 def _probe(distributed: Any, address: str) -> OSError | None:
