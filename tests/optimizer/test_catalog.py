@@ -3,9 +3,21 @@
 
 from __future__ import annotations
 
+import itertools
+import random
+from dataclasses import replace
+
+import pytest
+
 from cosen.optimizer import Status, Tiers, solve
-from cosen.optimizer.network import Catalog
+from cosen.optimizer.network import (
+    Catalog,
+    _NodeStream,
+    _stretch_trips,
+    _trips,
+)
 from tests.conftest import ProblemBuilder
+from tests.optimizer.reference import random_problem
 
 
 def _starts(catalog: Catalog, request_id: str) -> list[int]:
@@ -169,3 +181,32 @@ def test_the_slots_kept_suffice_when_another_request_takes_one(
     solution = solve(problem_builder.problem())
     assert solution.status is Status.OPTIMAL
     assert solution.tiers.booked == 2
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_trips_read_a_stretch_at_a_time_are_every_trip_by_start(
+    seed: int,
+) -> None:
+    """Read lazily, a stretch of nodes at a time, the trips are those of
+    all the nodes at once, in the same order, whatever the slots' days
+    (sometimes shuffled: the stretches follow times only)."""
+    rng = random.Random(7000 + seed)
+    problem = random_problem(
+        rng, 1, rng.randint(4, 40), dense=rng.random() < 0.5
+    )
+    days = [slot.day for slot in problem.slots]
+    if rng.random() < 0.3:
+        rng.shuffle(days)
+    slots = [
+        replace(slot, day=day)
+        for slot, day in zip(problem.slots, days, strict=True)
+    ]
+    stream = _NodeStream(slots, frozenset())
+    numbers = list(stream.numbers())
+    gap = rng.choice((0, 15, 30, 90))
+    for size in (2, 3):
+        for exams in map(frozenset, itertools.combinations("ABC", size)):
+            lazy = _stretch_trips(exams, iter(numbers), stream.nodes, gap)
+            assert list(lazy) == sorted(
+                _trips(exams, numbers, stream.nodes, gap)
+            )

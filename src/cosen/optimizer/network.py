@@ -62,6 +62,7 @@ from __future__ import annotations
 
 import bisect
 import enum
+import itertools
 from collections import Counter
 from collections.abc import (
     Callable,
@@ -71,6 +72,7 @@ from collections.abc import (
     Sequence,
 )
 from dataclasses import dataclass, field, fields, replace
+from operator import attrgetter
 from typing import Final
 
 from cosen.optimizer.problem import (
@@ -114,18 +116,26 @@ class ArcKind(enum.IntEnum):
 
 @dataclass
 class SlotNode:
-    """Identical slots, interchangeable for every rule and every tier."""
+    """Identical slots, interchangeable for every rule and every tier.
+
+    Attributes
+    ----------
+    slots
+        The slots, by id (never changed once the node is made).
+    first
+        The slot that stands for all (same times, centre, exams): an
+        attribute, not a property, as every scan over nodes reads it.
+    capacity
+        How many slots.
+    """
 
     slots: list[SlotData]
+    first: SlotData = field(init=False)
+    capacity: int = field(init=False)
 
-    @property
-    def first(self) -> SlotData:
-        """The slot that stands for all (same times, centre, exams)."""
-        return self.slots[0]
-
-    @property
-    def capacity(self) -> int:
-        return len(self.slots)
+    def __post_init__(self) -> None:
+        self.first = self.slots[0]
+        self.capacity = len(self.slots)
 
 
 Option = tuple[int, ...]
@@ -209,24 +219,9 @@ class Catalog:
         """
         relaxed = frozenset(relaxed)
         declined = frozenset().union(*(r.forbidden for r in problem.requests))
-        groups: dict[tuple[object, ...], list[SlotData]] = {}
-        for slot in problem.slots:
-            # A slot some patient declined stays alone, so the decline
-            # does not spread to its twins.
-            key: tuple[object, ...] = (
-                (slot.id,)
-                if slot.id in declined
-                else (slot.center, slot.start, slot.end, slot.day,
-                      slot.exams, slot.children, slot.accessible)
-            )  # fmt: skip
-            groups.setdefault(key, []).append(slot)
-        nodes = [
-            SlotNode(g if len(g) == 1 else sorted(g, key=lambda s: s.id))
-            for g in groups.values()
-        ]
-        nodes.sort(key=lambda n: (n.first.start, n.first.center, n.first.id))
-        firsts = [node.first for node in nodes]
-        starts = [slot.start for slot in firsts]
+        stream = _NodeStream(problem.slots, declined)
+        # Slot starts stand for node starts here: they round times alike.
+        starts = [slot.start for slot in stream.slots]
         slot_ids = frozenset(problem.slot_index)
         taking: dict[frozenset[str], list[int]] = {}
         members: dict[tuple[object, ...], list[Request]] = {}
@@ -235,66 +230,76 @@ class Catalog:
                 blocked: tuple[tuple[int, int], ...] = ()
             else:
                 if request.exams not in taking:
-                    taking[request.exams] = _exam_starts(firsts, request.exams)
+                    taking[request.exams] = _exam_starts(
+                        stream.slots, request.exams
+                    )
                 blocked = _blocked(request, taking[request.exams])
             key = class_key(request, starts, slot_ids, blocked)
             members.setdefault(key, []).append(request)
-        # The rules pick each class's usable slot nodes; classes asking for
-        # the same exams share one enumeration of trips over the union of
-        # theirs, each keeping the trips within its own. The first member
+        # The rules pick each class's usable slot nodes. The first member
         # speaks for all: the rules but unavailability give the nodes of
-        # its class without it (worked out once), from which it takes
-        # those it can come to when its unavailability blocks some.
+        # its class without it, from which it takes those it can come to
+        # when its unavailability blocks some.
         #
-        # Most classes only need their earliest options (:func:`_trimmed`);
-        # a class of single-exam requests finds them without looking at
-        # its other nodes.
+        # Most classes only need their earliest options (:func:`_trimmed`),
+        # found reading nodes in order, a stretch of them at a time: the
+        # nodes after them are never formed. The others take every option;
+        # those asking for the same exams share one enumeration of trips
+        # over the union of their usable nodes (worked out once for the
+        # classes that differ only by unavailability), each keeping the
+        # trips within its own.
         units = sum(len(r.exams) for r in problem.requests)
+        nodes = stream.nodes
+        options: dict[tuple[object, ...], list[Option]] = {}
         plain: dict[tuple[object, ...], list[int]] = {}
         usable: dict[tuple[object, ...], list[int]] = {}
         for key, group in members.items():
-            free = (*key[:_BLOCKED], (), *key[_BLOCKED + 1 :])
-            early = len(group[0].exams) == 1 and _trimmable(group, relaxed)
-            if free not in plain and not early:
-                plain[free] = list(_compatible_nodes(group[0], firsts))
-            candidates: Iterable[int] = (
-                plain[free]
-                if free in plain
-                else _compatible_nodes(group[0], firsts)
-            )
-            if key[_BLOCKED]:
-                candidates = (
-                    n for n in candidates if available(group[0], firsts[n])
+            speaker = group[0]
+            if _trimmable(group, relaxed):
+                candidates = _compatible_nodes(speaker, stream)
+                if key[_BLOCKED]:
+                    candidates = (
+                        n
+                        for n in candidates
+                        if available(speaker, nodes[n].first)
+                    )
+                size = len(speaker.exams)
+                options[key] = (
+                    [(n,) for n in _earliest(candidates, nodes, units)]
+                    if size == 1
+                    else _trimmed(
+                        _stretch_trips(
+                            speaker.exams, candidates, nodes, problem.max_gap
+                        ),
+                        nodes,
+                        units - size + 1,
+                    )
                 )
-            usable[key] = (
-                _earliest(candidates, nodes, units)
-                if early
-                else list(candidates)
-            )
+                continue
+            free = (*key[:_BLOCKED], (), *key[_BLOCKED + 1 :])
+            if free not in plain:
+                plain[free] = list(_compatible_nodes(speaker, stream))
+            usable[key] = [
+                n
+                for n in plain[free]
+                if not key[_BLOCKED] or available(speaker, nodes[n].first)
+            ]
         by_exams: dict[frozenset[str], list[tuple[object, ...]]] = {}
-        for key, group in members.items():
-            by_exams.setdefault(group[0].exams, []).append(key)
-        options: dict[tuple[object, ...], list[Option]] = {}
+        for key in usable:
+            by_exams.setdefault(members[key][0].exams, []).append(key)
         for exams, keys in by_exams.items():
             union = (
                 usable[keys[0]]
                 if len(keys) == 1
                 else sorted(set().union(*(usable[k] for k in keys)))
             )
-            found = _trips(
-                exams, [firsts[n] for n in union], union, problem.max_gap
-            )
-            found.sort()
+            found = sorted(_trips(exams, union, nodes, problem.max_gap))
             for key in keys:
                 if len(keys) == 1:
                     options[key] = found
                     continue
                 mine = frozenset(usable[key])
                 options[key] = [o for o in found if all(n in mine for n in o)]
-        for key, group in members.items():
-            size = len(group[0].exams)
-            if size > 1 and _trimmable(group, relaxed):
-                options[key] = _trimmed(options[key], nodes, units - size + 1)
         # Nodes no option uses would only lengthen every network.
         used = sorted(
             {n for found in options.values() for o in found for n in o}
@@ -302,14 +307,13 @@ class Catalog:
         if len(used) < len(nodes):
             number_of = {old: new for new, old in enumerate(used)}
             nodes = [nodes[n] for n in used]
-            starts = [node.first.start for node in nodes]
             options = {
                 key: [tuple(number_of[n] for n in o) for o in found]
                 for key, found in options.items()
             }
         classes = []
         for key, group in members.items():
-            times = sorted({starts[o[0]] for o in options[key]})
+            times = sorted({nodes[o[0]].first.start for o in options[key]})
             classes.append(RequestClass(group, options[key], times))
         return cls(problem, nodes, classes, relaxed)
 
@@ -362,13 +366,67 @@ class Catalog:
         )
 
 
-def _compatible_nodes(
-    request: Request, firsts: Sequence[SlotData]
-) -> Iterator[int]:
-    """Numbers of the nodes (by their first slots) that ``request`` may
-    use, its unavailability aside, lazily."""
-    speaker = replace(request, unavailable=())
-    return (n for n, slot in enumerate(firsts) if compatible(speaker, slot))
+class _NodeStream:
+    """The slot nodes of some slots, formed in order as they are read.
+
+    Attributes
+    ----------
+    slots
+        The slots by start, centre and id: in this order, twins come out
+        by id and nodes by their first slot's start, centre and id, with
+        no sort of either.
+    nodes
+        The nodes formed so far (all of those starting before the slot
+        :attr:`slots` has reached).
+    """
+
+    def __init__(
+        self, slots: Iterable[SlotData], declined: frozenset[str]
+    ) -> None:
+        self.slots = sorted(slots, key=_SLOT_ORDER)
+        self.nodes: list[SlotNode] = []
+        self._declined = declined
+        self._read = 0
+
+    def numbers(self) -> Iterator[int]:
+        """Every node's number, in order, forming nodes as needed."""
+        number = 0
+        while number < len(self.nodes) or self._form():
+            yield number
+            number += 1
+
+    def _form(self) -> bool:
+        """Form the nodes of the next start; ``False`` if none is left."""
+        slots, declined = self.slots, self._declined
+        if self._read == len(slots):
+            return False
+        start = slots[self._read].start
+        groups: dict[tuple[object, ...], list[SlotData]] = {}
+        for slot in itertools.islice(slots, self._read, None):
+            if slot.start != start:
+                break
+            # A slot some patient declined stays alone, so the decline
+            # does not spread to its twins.
+            key: tuple[object, ...] = (
+                (slot.id,)
+                if slot.id in declined
+                else (slot.center, slot.end, slot.day, slot.exams,
+                      slot.children, slot.accessible)
+            )  # fmt: skip
+            groups.setdefault(key, []).append(slot)
+            self._read += 1
+        self.nodes.extend(SlotNode(group) for group in groups.values())
+        return True
+
+
+def _compatible_nodes(request: Request, stream: _NodeStream) -> Iterator[int]:
+    """Numbers of the nodes that ``request`` may use, its unavailability
+    aside, lazily."""
+    speaker = (
+        replace(request, unavailable=()) if request.unavailable else request
+    )
+    nodes = stream.nodes
+    return (n for n in stream.numbers() if compatible(speaker, nodes[n].first))
 
 
 def _trimmable(group: Sequence[Request], relaxed: frozenset[str]) -> bool:
@@ -386,10 +444,11 @@ def _trimmable(group: Sequence[Request], relaxed: frozenset[str]) -> bool:
 
 
 def _trimmed(
-    options: Sequence[Option], nodes: Sequence[SlotNode], needed: int
+    options: Iterable[Option], nodes: Sequence[SlotNode], needed: int
 ) -> list[Option]:
-    """The first of a class's ``options`` (by start) until ``needed`` of
-    them could be booked at once, and those starting with the last.
+    """The first of a class's ``options`` (by start, read lazily) until
+    ``needed`` of them could be booked at once, and those starting with
+    the last.
 
     Say the problem's requests ask for ``units`` exams in all, and a
     request of ``m`` exams is booked after the options kept with
@@ -400,13 +459,15 @@ def _trimmed(
     worsens no tier of 1 to 3 (nor the fourth's "earlier" part), so an
     optimum lies among the options kept.
     """
+    kept: list[Option] = []
     left: dict[int, int] = {}
     taken = 0
     cutoff: int | None = None
-    for position, option in enumerate(options):
+    for option in options:
         start = nodes[option[0]].first.start
         if cutoff is not None and start > cutoff:
-            return list(options[:position])
+            break
+        kept.append(option)
         if cutoff is None and all(
             left.get(n, nodes[n].capacity) for n in option
         ):
@@ -415,7 +476,7 @@ def _trimmed(
             taken += 1
             if taken >= needed:
                 cutoff = start
-    return list(options)
+    return kept
 
 
 def _earliest(
@@ -466,16 +527,41 @@ def _blocked(
 
 def _trips(
     exams: frozenset[str],
-    slots: Sequence[SlotData],
     numbers: Sequence[int],
+    nodes: Sequence[SlotNode],
     max_gap: int,
 ) -> list[Option]:
-    """Trips among ``slots`` for ``exams``, as node numbers."""
+    """Trips for ``exams`` among the nodes ``numbers``, unsorted."""
+    slots = [nodes[n].first for n in numbers]
     number_of = {id(slot): n for slot, n in zip(slots, numbers, strict=True)}
     return [
         tuple(number_of[id(slot)] for slot in trip)
         for trip in visit_chains(exams, slots, max_gap)
     ]
+
+
+def _stretch_trips(
+    exams: frozenset[str],
+    numbers: Iterable[int],
+    nodes: Sequence[SlotNode],
+    max_gap: int,
+) -> Iterator[Option]:
+    """:func:`_trips` among ``numbers`` (by start), by start, lazily: a
+    stretch of nodes at a time, a stretch ending where the next node
+    starts more than ``max_gap`` after every node so far has ended (no
+    trip spans that, whatever the days)."""
+    stretch: list[int] = []
+    reach = 0
+    for number in numbers:
+        slot = nodes[number].first
+        if stretch and slot.start > reach:
+            yield from sorted(_trips(exams, stretch, nodes, max_gap))
+            stretch = []
+        reach = (
+            max(reach, slot.end + max_gap) if stretch else (slot.end + max_gap)
+        )
+        stretch.append(number)
+    yield from sorted(_trips(exams, stretch, nodes, max_gap))
 
 
 def class_key(
@@ -516,6 +602,7 @@ def class_key(
 
 
 _BLOCKED: Final = 3  # where the key holds the blocked runs
+_SLOT_ORDER: Final = attrgetter("start", "center", "id")
 _REQUEST_FIELDS: Final = tuple(f.name for f in fields(Request))
 _KEYED: Final = frozenset(
     {"earliest", "child_until", "forbidden", "unavailable"}

@@ -321,6 +321,10 @@ def visit_chains(
     trip), and the trip ends as soon as its slots take every exam (a
     longer one could drop its last slot).
     """
+    if len(exams) == 1:
+        # A usable slot takes the one exam: each is a trip, none longer.
+        yield from ((slot,) for slot in usable)
+        return
     order = tuple(sorted(exams))
     full = (1 << len(order)) - 1
     by_place: dict[tuple[str, int], list[tuple[SlotData, int]]] = {}
@@ -328,7 +332,7 @@ def visit_chains(
         mask = _mask(slot.exams, order)
         if mask == full:
             yield (slot,)
-        if len(order) > 1 and mask:
+        if mask:
             by_place.setdefault((slot.center, slot.day), []).append(
                 (slot, mask)
             )
