@@ -144,14 +144,12 @@ def problem_from_data(
     (the simulator) converts each one once."""
     declined = declined or {}
     centers_of: dict[str, set[str]] = {}
-    for slot in slots:
-        centers_of.setdefault(slot.group, set()).add(slot.center)
+    for group, center in {(s.group, s.center) for s in slots}:
+        centers_of.setdefault(group, set()).add(center)
+    ordinals = [s.day for s in slots]
     days = (
-        (
-            date.fromordinal(min(s.day for s in slots)),
-            date.fromordinal(max(s.day for s in slots)),
-        )
-        if slots
+        (date.fromordinal(min(ordinals)), date.fromordinal(max(ordinals)))
+        if ordinals
         else None
     )
     requests = [

@@ -56,7 +56,6 @@ from cosen.optimizer.lp import (
     solve_booking_lp,
     solve_lp,
 )
-from cosen.optimizer.model import CpSatModel
 from cosen.optimizer.network import (
     Catalog,
     Network,
@@ -420,6 +419,10 @@ def _cp_sat(
     search: _Search, network: Network, settings: SolverSettings
 ) -> None:
     """CP-SAT over every option, from the best solution and bound."""
+    # Imported on first use: CP-SAT loads pandas (a third of a second),
+    # which most allocations, and the simulator's workers, never need.
+    from cosen.optimizer.model import CpSatModel
+
     start = flows_from_bookings(network, search.bookings)
     result = CpSatModel(Formulation(network)).solve(
         max(0.01, search.deadline - time.monotonic()),

@@ -72,10 +72,10 @@ from collections.abc import (
     Sequence,
 )
 from dataclasses import dataclass, field, fields, replace
-from operator import attrgetter
 from typing import Final
 
 from cosen.optimizer.problem import (
+    SLOT_ORDER,
     Problem,
     Request,
     SlotData,
@@ -222,7 +222,7 @@ class Catalog:
         stream = _NodeStream(problem.slots, declined)
         # Slot starts stand for node starts here: they round times alike.
         starts = [slot.start for slot in stream.slots]
-        slot_ids = frozenset(problem.slot_index)
+        slot_ids = problem.slot_index.keys()
         taking: dict[frozenset[str], list[int]] = {}
         members: dict[tuple[object, ...], list[Request]] = {}
         for request in problem.requests:
@@ -331,7 +331,7 @@ class Catalog:
         kept = frozenset(kept) & self.relaxed
         firsts = [node.first for node in self.nodes]
         starts = [slot.start for slot in firsts]
-        slot_ids = frozenset(self.problem.slot_index)
+        slot_ids = self.problem.slot_index.keys()
         taking: dict[frozenset[str], list[int]] = {}
         classes = []
         moved: dict[tuple[object, ...], tuple[list[Request], RequestClass]]
@@ -383,7 +383,7 @@ class _NodeStream:
     def __init__(
         self, slots: Iterable[SlotData], declined: frozenset[str]
     ) -> None:
-        self.slots = sorted(slots, key=_SLOT_ORDER)
+        self.slots = sorted(slots, key=SLOT_ORDER)
         self.nodes: list[SlotNode] = []
         self._declined = declined
         self._read = 0
@@ -567,7 +567,7 @@ def _stretch_trips(
 def class_key(
     request: Request,
     starts: Sequence[int],
-    slot_ids: frozenset[str],
+    slot_ids: Collection[str],
     blocked: tuple[tuple[int, int], ...] = (),
 ) -> tuple[object, ...]:
     """What decides a request's compatible options among these slots.
@@ -591,7 +591,7 @@ def class_key(
     return (
         earliest,
         child,
-        request.forbidden & slot_ids,
+        frozenset(s for s in request.forbidden if s in slot_ids),
         blocked,
         *(
             getattr(request, name)
@@ -602,7 +602,6 @@ def class_key(
 
 
 _BLOCKED: Final = 3  # where the key holds the blocked runs
-_SLOT_ORDER: Final = attrgetter("start", "center", "id")
 _REQUEST_FIELDS: Final = tuple(f.name for f in fields(Request))
 _KEYED: Final = frozenset(
     {"earliest", "child_until", "forbidden", "unavailable"}

@@ -14,11 +14,13 @@ import bisect
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
+from operator import attrgetter
 from typing import Final, TypeVar
 
 __all__ = [
     "DEFAULT_MAX_GAP",
     "ONE_TRIP",
+    "SLOT_ORDER",
     "SLOT_RULES",
     "Problem",
     "Request",
@@ -38,6 +40,9 @@ ExamCode = TypeVar("ExamCode", bound=str)
 
 DEFAULT_MAX_GAP: Final = 90
 """Minutes allowed between the end of a visit's slot and the next one."""
+
+SLOT_ORDER: Final = attrgetter("start", "center", "id")
+"""Sort key of slots: by start, then centre, then id (a problem's order)."""
 
 
 @dataclass(frozen=True)
@@ -264,8 +269,8 @@ class Problem:
     ) -> Problem:
         """A problem with requests by rank and slots by start time."""
         return cls(
-            tuple(sorted(requests, key=lambda r: (r.rank, r.id))),
-            tuple(sorted(slots, key=lambda s: (s.start, s.center, s.id))),
+            tuple(sorted(requests, key=attrgetter("rank", "id"))),
+            tuple(sorted(slots, key=SLOT_ORDER)),
             max_gap,
         )
 
@@ -361,6 +366,10 @@ def visit_exams(
     print it, and :func:`~cosen.optimizer.result.verify` checks that it
     exists.
     """
+    if len(slots) == 1:
+        # One slot does every exam, or the visit cannot be.
+        asked = frozenset(exams)
+        return (asked,) if asked and asked.issubset(slots[0]) else None
     order = tuple(sorted(frozenset(exams)))
     masks = [_mask(taken, order) for taken in slots]
     shares: list[frozenset[ExamCode]] = []

@@ -124,7 +124,8 @@ def verify(problem: Problem, bookings: Mapping[str, Booking]) -> None:
         if request is None or not visit:
             raise InvalidSolution(f"unknown or empty booking {request_id}")
         for position, slot in enumerate(visit):
-            if problem.slot_index.get(slot.id) != slot:
+            known = problem.slot_index.get(slot.id)
+            if known is not slot and known != slot:
                 raise InvalidSolution(f"unknown slot {slot.id}")
             if slot.id in used:
                 raise InvalidSolution(f"slot {slot.id} booked twice")
