@@ -10,6 +10,7 @@ from scipy import stats
 
 from cosen.scenarios.stats import (
     Estimate,
+    _quantiles,
     estimate,
     pooled_quantile,
     ratio,
@@ -65,3 +66,22 @@ def test_pooled_quantile_and_sectioning_interval() -> None:
     half = stats.t.ppf(0.975, 1) * stats.tstd([2.0, 6.0]) / math.sqrt(2)
     assert found.low == pytest.approx(4.5 - half, abs=1e-2)
     assert pooled_quantile([np.array([])], 0.5).count == 0
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_each_replications_quantile_is_numpys_to_the_last_bit(
+    seed: int,
+) -> None:
+    """The sectioning interval's quantiles, computed for all replications
+    at once, are those ``np.quantile`` gives each one."""
+    rng = np.random.default_rng(seed)
+    samples = [
+        rng.exponential(30, int(rng.integers(1, 60))).round(
+            int(rng.integers(0, 3))
+        )
+        for _ in range(int(rng.integers(1, 12)))
+    ]
+    for share in (0.0, 0.05, 0.5, 0.95, 1.0, float(rng.random())):
+        assert _quantiles(samples, share).tolist() == [
+            float(np.quantile(sample, share)) for sample in samples
+        ]
