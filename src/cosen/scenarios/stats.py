@@ -104,11 +104,7 @@ def estimate(values: Iterable[float]) -> Estimate:
     mean = statistics.fmean(kept)
     if len(kept) < 2:
         return Estimate(mean, math.nan, math.nan, 1)
-    half = (
-        t_critical(len(kept) - 1)
-        * _stdev(kept)
-        / math.sqrt(len(kept))
-    )
+    half = t_critical(len(kept) - 1) * _stdev(kept) / math.sqrt(len(kept))
     return Estimate(mean, mean - half, mean + half, len(kept))
 
 
@@ -154,11 +150,7 @@ def pooled_quantile(
     if len(kept) < 2:
         return Estimate(value, math.nan, math.nan, 1)
     own = _quantiles(kept, share).tolist()
-    half = (
-        t_critical(len(kept) - 1)
-        * _stdev(own)
-        / math.sqrt(len(kept))
-    )
+    half = t_critical(len(kept) - 1) * _stdev(own) / math.sqrt(len(kept))
     return Estimate(value, value - half, value + half, len(kept))
 
 
