@@ -180,9 +180,10 @@ def _quantiles(
     above = ordered[offsets + high]
     step = above - below
     # numpy's interpolation, from the nearer end for accuracy.
-    return np.where(
+    found: NDArray[np.float64] = np.where(
         weight >= 0.5, above - step * (1 - weight), below + step * weight
     )
+    return found
 
 
 def _number(value: float) -> float | None:
