@@ -479,12 +479,23 @@ def _slots(
                 if moment is not None:
                     found.append((moment, number))
     found.sort(key=lambda item: (item[0], item[1]))
-    slots = tuple(
-        capacity[number].slot(f"C{serial:06d}", start)
-        for serial, (start, number) in enumerate(found, start=1)
-    )
+    # The domain model checks each block's first slot; the others copy it
+    # with their own id and start, which are made here.
+    checked: dict[int, Slot] = {}
+    slots: list[Slot] = []
+    for serial, (start, number) in enumerate(found, start=1):
+        slot_id = f"C{serial:06d}"
+        if number in checked:
+            slots.append(
+                checked[number].model_copy(
+                    update={"slot_id": slot_id, "start": start}
+                )
+            )
+        else:
+            checked[number] = capacity[number].slot(slot_id, start)
+            slots.append(checked[number])
     return (
-        slots,
+        tuple(slots),
         tuple(number for _, number in found),
         tuple(map(slot_data, slots)),
     )
