@@ -3,6 +3,7 @@ what it records, and that it is a pure function of scenario and index."""
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
@@ -22,6 +23,7 @@ from cosen.allocation import (
 from cosen.clock import after, from_minutes, is_working_day, localize, minutes
 from cosen.domain import Referral, scheme_issues
 from cosen.optimizer import Problem, SlotData, Solution
+from cosen.scenarios import runner
 from cosen.scenarios.indicators import Window, summarize
 from cosen.scenarios.runner import run_replications
 from cosen.scenarios.simulate import (
@@ -308,6 +310,29 @@ def test_same_numbers_whatever_the_number_of_processes() -> None:
     assert summarize(scenario, alone).as_json() == (
         summarize(scenario, shared).as_json()
     )
+
+
+def test_workers_fork_only_from_a_process_with_one_thread(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A single-threaded command forks its workers (nothing to import
+    again); beside other threads (the desk's), they come from the fork
+    server. The numbers are the same either way."""
+    scenario = small(simulation__replications=2)
+    (alone,) = run_replications([scenario], workers=1)
+    ready = threading.Event()
+    other = threading.Thread(target=ready.wait, daemon=True)
+    other.start()
+    try:
+        assert runner._context().get_start_method() == "forkserver"
+    finally:
+        ready.set()
+        other.join()
+    monkeypatch.setattr(runner.threading, "active_count", lambda: 1)
+    assert runner._context().get_start_method() == "fork"
+    (forked,) = run_replications([scenario], workers=2)
+    for one, two in zip(alone, forked, strict=True):
+        assert_same(one, two)
 
 
 def test_run_replications_keeps_scenarios_apart() -> None:

@@ -139,18 +139,9 @@ def _locally(
         for number, index in tasks:
             yield simulate(scenarios[number], index), number
         return
-    # Not fork: workers must not inherit the parent's threads (a solver's,
-    # a test runner's), which fork could leave deadlocked. forkserver is
-    # quicker than spawn where it exists (not on Windows).
-    context: BaseContext
-    if "forkserver" in get_all_start_methods():
-        context = get_context("forkserver")
-        # The server imports the simulator once; each worker is a fork of
-        # it, with nothing left to import.
-        context.set_forkserver_preload([simulate.__module__])
-    else:
-        context = get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=_context()
+    ) as pool:
         futures: dict[Future[Replication], int] = {
             pool.submit(simulate, scenarios[number], index): number
             for number, index in tasks
@@ -161,6 +152,26 @@ def _locally(
         except BaseException:
             pool.shutdown(cancel_futures=True)
             raise
+
+
+def _context() -> BaseContext:
+    """How to start local workers: the quickest way that is safe here.
+
+    A fork starts at once with everything imported, but a child of a
+    process with other threads (the desk's, a test runner's, a solver's)
+    may inherit a lock one of them held, and deadlock: fork only from a
+    process with one thread. Else a fork server (it imports the simulator
+    once; each worker is a fork of it), or spawn where there is none (not
+    on Windows).
+    """
+    methods = get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        return get_context("fork")
+    if "forkserver" in methods:
+        context = get_context("forkserver")
+        context.set_forkserver_preload([simulate.__module__])
+        return context
+    return get_context("spawn")
 
 
 def _on_dask(
