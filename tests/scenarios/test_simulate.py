@@ -328,7 +328,7 @@ def test_workers_fork_only_from_a_process_with_one_thread(
     finally:
         ready.set()
         other.join()
-    monkeypatch.setattr(runner.threading, "active_count", lambda: 1)
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
     assert runner._context().get_start_method() == "fork"
     (forked,) = run_replications([scenario], workers=2)
     for one, two in zip(alone, forked, strict=True):
