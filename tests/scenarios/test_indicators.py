@@ -7,8 +7,8 @@ from datetime import datetime
 import numpy as np
 import pytest
 
-from cosen.clock import localize, minutes
-from cosen.scenarios.indicators import summarize
+from cosen.clock import from_minutes, localize, minutes
+from cosen.scenarios.indicators import _weekday_hour, summarize
 from cosen.scenarios.simulate import NEVER, Replication
 from tests.scenarios.builders import small
 
@@ -102,3 +102,21 @@ def test_breakdown_by_weekday_agrees_with_a_hand_count() -> None:
     slots = summary.by_slot_time
     assert slots[("MIM-1", "mardi", 10)]["utilization_pct"].mean == 50
     assert slots[("MIM-1", "lundi", 9)]["utilization_pct"].mean == 0
+
+
+@pytest.mark.parametrize(
+    "day",
+    [datetime(2027, 3, 28), datetime(2027, 10, 31), datetime(2027, 6, 4)],
+)
+def test_weekday_and_hour_of_every_minute_around_a_clock_change(
+    day: datetime,
+) -> None:
+    """Converted an hour at a time, every minute of the 30 hours around a
+    change of clocks (and of an ordinary day) has its own weekday and
+    local hour."""
+    start = minutes(localize(day)) - 600
+    moments = np.arange(start, start + 1800, dtype=np.int64)
+    weekdays, hours = _weekday_hour(moments)
+    expected = [from_minutes(int(m)) for m in moments]
+    assert weekdays.tolist() == [m.weekday() for m in expected]
+    assert hours.tolist() == [m.hour for m in expected]

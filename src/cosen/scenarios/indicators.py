@@ -375,8 +375,11 @@ def _weekday_hour(
 ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """Local weekday (0 is Monday) and hour of each minute since the
     epoch."""
-    unique, inverse = np.unique(moments, return_inverse=True)
-    local = [from_minutes(int(m)) for m in unique]
+    # Paris is a whole number of hours from UTC and changes offset on the
+    # hour: a minute has the weekday and hour of its UTC hour's start, so
+    # each distinct hour is converted once, not each minute.
+    unique, inverse = np.unique(moments // 60, return_inverse=True)
+    local = [from_minutes(int(hour) * 60) for hour in unique]
     days = np.array([m.weekday() for m in local], dtype=np.int64)
     hours = np.array([m.hour for m in local], dtype=np.int64)
     return days[inverse], hours[inverse]
