@@ -157,7 +157,12 @@ def solve(
             part, network = _solve_part(
                 catalog, share, settings, part, network
             )
-        bookings |= polish(catalog, part.bookings, deadline)
+        if part.method == "greedy" and not _prefers(catalog):
+            # First come, first served leaves no option free that starts
+            # before a booking of its class: only a preference could gain.
+            bookings |= part.bookings
+        else:
+            bookings |= polish(catalog, part.bookings, deadline)
         bound += part.bound
         methods[part.method] += 1
         optimal = optimal and part.optimal
@@ -173,6 +178,11 @@ def solve(
         time.monotonic() - started,
         dict(methods),
     )
+
+
+def _prefers(catalog: Catalog) -> bool:
+    """Whether some request of the part has a preferred centre."""
+    return any(request.preferred for request in catalog.problem.requests)
 
 
 def _has_visits(catalog: Catalog) -> bool:
