@@ -557,9 +557,8 @@ def _stretch_trips(
         if stretch and slot.start > reach:
             yield from sorted(_trips(exams, stretch, nodes, max_gap))
             stretch = []
-        reach = (
-            max(reach, slot.end + max_gap) if stretch else (slot.end + max_gap)
-        )
+        last = slot.end + max_gap  # the latest a trip may go on from it
+        reach = max(reach, last) if stretch else last
         stretch.append(number)
     yield from sorted(_trips(exams, stretch, nodes, max_gap))
 
