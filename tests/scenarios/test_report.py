@@ -19,7 +19,8 @@ from cosen.scenarios.indicators import (
     Summary,
     summarize,
 )
-from cosen.scenarios.report import run_lines, write_run_report
+from cosen.scenarios.outputs import write_run_report
+from cosen.scenarios.report import run_lines
 from cosen.scenarios.simulate import simulate
 from cosen.scenarios.sweep import GOAL_KEY
 from tests.scenarios.builders import small

@@ -13,8 +13,9 @@ from cosen.clock import is_working_day
 from cosen.errors import OptionError
 from cosen.parsing import french_number
 from cosen.scenarios.loader import ScenarioFile
+from cosen.scenarios.outputs import write_sweep_report
 from cosen.scenarios.params import Cost, ScenarioError
-from cosen.scenarios.report import sweep_lines, write_sweep_report
+from cosen.scenarios.report import sweep_lines
 from cosen.scenarios.sweep import (
     Sweep,
     SweepPoint,

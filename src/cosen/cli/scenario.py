@@ -154,7 +154,7 @@ def run(
     """
     from cosen.scenarios.indicators import summarize
     from cosen.scenarios.loader import load_scenario
-    from cosen.scenarios.report import run_lines, write_run_report
+    from cosen.scenarios.report import run_lines
     from cosen.scenarios.runner import Progress, run_replications
 
     _check_execution(workers, dask_address)
@@ -165,7 +165,11 @@ def run(
         [loaded], workers, dask_address, progress
     )
     summary = summarize(loaded, replications)
-    paths = write_run_report(out, summary) if out is not None else []
+    paths = []
+    if out is not None:  # only then load openpyxl and matplotlib
+        from cosen.scenarios.outputs import write_run_report
+
+        paths = write_run_report(out, summary)
     _report(
         summary.as_json(), run_lines(summary), as_json, out, paths, started
     )
@@ -222,7 +226,7 @@ def sweep(
       --vary 'capacity.1.times=["09:00","14:00"],["09:00","11:00","14:00"]'
     """
     from cosen.scenarios.loader import ScenarioFile
-    from cosen.scenarios.report import sweep_lines, write_sweep_report
+    from cosen.scenarios.report import sweep_lines
     from cosen.scenarios.sweep import parse_variation, run_sweep
 
     _check_execution(workers, dask_address)
@@ -233,7 +237,11 @@ def sweep(
         workers,
         dask_address,
     )
-    paths = write_sweep_report(out, result) if out is not None else []
+    paths = []
+    if out is not None:
+        from cosen.scenarios.outputs import write_sweep_report
+
+        paths = write_sweep_report(out, result)
     _report(result.as_json(), sweep_lines(result), as_json, out, paths)
 
 

@@ -8,8 +8,9 @@ through the real eligibility rules and allocation engine;
 :mod:`~cosen.scenarios.runner` runs the replications in processes or on
 Dask; :mod:`~cosen.scenarios.indicators` summarizes them with confidence
 intervals; :mod:`~cosen.scenarios.sweep` varies parameters;
-:mod:`~cosen.scenarios.report` and :mod:`~cosen.scenarios.charts` write
-what planners read; :mod:`~cosen.cli.scenario` is ``cosen scenario``.
+:mod:`~cosen.scenarios.report` prints what planners read,
+:mod:`~cosen.scenarios.outputs` and :mod:`~cosen.scenarios.charts` write
+it; :mod:`~cosen.cli.scenario` is ``cosen scenario``.
 
 Nothing is imported here, so that the command line starts fast.
 """

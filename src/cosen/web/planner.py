@@ -377,7 +377,7 @@ def _checked(text: str, name: str, search: bool = False) -> Scenario:
 def _simulate(plan: PlanRun, scenario: Scenario) -> list[Path]:
     """Run a scenario and write its report."""
     from cosen.scenarios.indicators import summarize
-    from cosen.scenarios.report import write_run_report
+    from cosen.scenarios.outputs import write_run_report
     from cosen.scenarios.runner import run_replications
 
     (replications,) = run_replications(
