@@ -45,6 +45,7 @@ serve: install
 bench: install
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/simulation.py
+	$(BIN)/python benchmarks/speed.py
 	$(BIN)/python benchmarks/intake.py
 	$(BIN)/python benchmarks/web.py
 
