@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from cosen.clock import PARIS
 from cosen.parsing import (
@@ -15,6 +18,7 @@ from cosen.parsing import (
     parse_date,
     parse_datetime,
     parse_delay_hours,
+    parse_number,
     parse_phone,
     parse_positive_int,
     parse_postcode,
@@ -165,3 +169,61 @@ def test_french_number() -> None:
     assert french_number(0.5, None) == "0,5"
     assert french_number(10.0, None) == "10"
     assert french_number(float("nan")) == "—"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2,5", 2.5), ("2.5", 2.5), (" 15 ", 15), ("-3", -3), ("+4", 4),
+        (",5", 0.5), ("2,", 2), ("2 000", 2000), ("2\u202f000,5", 2000.5),
+        ("1\u00a0000", 1000),
+    ],
+)  # fmt: skip
+def test_numbers_as_people_type_them(text: str, expected: float) -> None:
+    assert parse_number(text, -10, 10_000) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "nan", "inf", "-inf", "1e3", "1_000", "12 34", "1.234,5", "2,5,1",
+     "deux", "0x10"],
+)  # fmt: skip
+def test_what_is_not_a_number(text: str) -> None:
+    with pytest.raises(CellError) as caught:
+        parse_number(text, -10, 10_000)
+    assert str(caught.value) == "nombre attendu"
+
+
+def test_number_range_and_whole_numbers() -> None:
+    with pytest.raises(CellError) as caught:
+        parse_number("0,5", 1, 3600)
+    assert str(caught.value) == "de 1 à 3\u202f600 attendu"
+    with pytest.raises(CellError) as caught:
+        parse_number("12,5", 1, 100, integer=True)
+    assert str(caught.value) == "nombre entier attendu"
+    assert parse_number("12,0", 1, 100, integer=True) == 12
+    assert type(parse_number("12", 1, 100, integer=True)) is int
+    assert type(parse_number("12", 1, 100)) is float
+
+
+def test_large_whole_numbers_are_read_exactly() -> None:
+    # A float would read a run number past 2**53 as its neighbour.
+    top = 2**63 - 1
+    assert parse_number("9007199254740993", 1, top, True) == 2**53 + 1
+    assert parse_number(str(top), 1, top, True) == top
+    with pytest.raises(CellError):
+        parse_number(str(top + 1), 1, top, True)
+
+
+@given(st.integers(-(10**12), 10**12))
+def test_whole_numbers_round_trip_as_french_writes_them(value: int) -> None:
+    bounds = (-(10**12), 10**12)
+    assert parse_number(str(value), *bounds, True) == value
+    assert parse_number(french_number(value, None), *bounds, True) == value
+
+
+@given(st.decimals(-1000, 1000, places=3, allow_nan=False))
+def test_decimals_round_trip_with_either_separator(value: Decimal) -> None:
+    text = f"{value:f}"
+    assert parse_number(text, -1000, 1000) == float(text)
+    assert parse_number(text.replace(".", ","), -1000, 1000) == float(text)

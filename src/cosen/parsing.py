@@ -16,6 +16,7 @@ import math
 import re
 import unicodedata
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 
 import phonenumbers
 
@@ -30,6 +31,7 @@ __all__ = [
     "parse_date",
     "parse_datetime",
     "parse_delay_hours",
+    "parse_number",
     "parse_phone",
     "parse_positive_int",
     "parse_postcode",
@@ -254,6 +256,39 @@ def parse_positive_int(text: str) -> int:
     if found is None or int(found[1]) == 0:
         raise CellError("nombre entier de 1 à 9999 attendu")
     return int(found[1])
+
+
+_NUMBER = re.compile(
+    r"[+-]?(?:\d{1,3}(?:[ \u00a0\u202f]\d{3})+|\d+)(?:[.,]\d*)?|[+-]?[.,]\d+"
+)
+
+
+def parse_number(
+    text: str, low: float, high: float, integer: bool = False
+) -> float:
+    """Read a number typed by hand, ``2,5`` or ``2.5``, from ``low`` to
+    ``high``; thousands may be spaced (``2 000``).
+
+    Read exactly: with ``integer``, an ``int``, however large. Nothing else
+    is a number (``nan``, ``inf``, ``1e3``, ``1_000``).
+
+    Raises
+    ------
+    CellError
+        Not a number, not a whole one when ``integer``, or out of range.
+    """
+    cleaned = text.strip()
+    if not _NUMBER.fullmatch(cleaned):
+        raise CellError("nombre attendu")
+    exact = Decimal(re.sub(r"[ \u00a0\u202f]", "", cleaned).replace(",", "."))
+    if integer and exact != exact.to_integral_value():
+        raise CellError("nombre entier attendu")
+    if not low <= exact <= high:
+        raise CellError(
+            f"de {french_number(low, None)} à {french_number(high, None)} "
+            "attendu"
+        )
+    return int(exact) if integer else float(exact)
 
 
 def parse_postcode(text: str) -> str:

@@ -8,11 +8,11 @@ spreadsheets) are imported by the commands when they run, so that
 
 from __future__ import annotations
 
-import math
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Final, NoReturn, TypeVar
 
@@ -25,6 +25,7 @@ from cosen.parsing import (
     CellError,
     french_number,
     parse_datetime,
+    parse_number,
     printable,
 )
 
@@ -149,11 +150,13 @@ class FrenchBadParameter(click.BadParameter):
 
 
 class Number(click.ParamType[float, Any]):
-    """A finite number between two bounds, ``2,5`` or ``2.5``.
+    """A number between two bounds, typed as
+    :func:`~cosen.parsing.parse_number` reads it (``2,5`` or ``2.5``).
 
-    Click's own number types accept ``nan`` and ``inf`` and explain their
-    ranges in English (``x>=0``); this one refuses the first and says the
-    second in French, in the help and in the error.
+    Click's own number types accept ``nan``, ``inf`` and ``1e3``, read
+    whole numbers past 2**53 as floats, and explain their ranges in
+    English (``x>=0``); this one refuses the first, reads whole numbers
+    exactly and says the range in French, in the help and in the error.
     """
 
     name = "nombre"
@@ -188,21 +191,11 @@ class Number(click.ParamType[float, Any]):
         ctx: click.Context | None,
     ) -> Any:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            number = float(value)
-        else:
-            try:
-                number = float(str(value).strip().replace(",", "."))
-            except ValueError:
-                raise FrenchBadParameter(
-                    "nombre attendu", ctx, param
-                ) from None
-        if not math.isfinite(number):
-            raise FrenchBadParameter("nombre fini attendu", ctx, param)
-        if self.integer and not number.is_integer():
-            raise FrenchBadParameter("nombre entier attendu", ctx, param)
-        if not self.low <= number <= self.high:
-            raise FrenchBadParameter(f"{self.describe()} attendu", ctx, param)
-        return int(number) if self.integer else number
+            value = format(Decimal(value), "f")  # a default, read as text
+        try:
+            return parse_number(str(value), self.low, self.high, self.integer)
+        except CellError as error:
+            raise FrenchBadParameter(str(error), ctx, param) from None
 
 
 class Choice(click.ParamType[str, Any]):

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import importlib
 import logging
-import math
 import os
 import queue
 import socket
@@ -27,7 +26,7 @@ from typing import IO, Any, Final
 
 from cosen.errors import OptionError, system_reason
 from cosen.limits import DASK_LIMITS
-from cosen.parsing import printable
+from cosen.parsing import CellError, parse_number, printable
 from cosen.scenarios.params import Scenario
 from cosen.scenarios.simulate import Replication, simulate
 
@@ -248,15 +247,12 @@ def dask_wait() -> float:
         return _DEFAULT_WAIT
     low, high = DASK_LIMITS["wait"]
     try:
-        seconds = float(text.replace(",", "."))
-    except ValueError:
-        seconds = math.nan
-    if not low <= seconds <= high:  # also refuses nan
+        return parse_number(text, low, high)
+    except CellError:
         raise OptionError(
             f"variable d'environnement {WAIT_VARIABLE} : nombre de secondes "
             f"de {low:.0f} à {high:.0f} attendu."
-        )
-    return seconds
+        ) from None
 
 
 @contextmanager

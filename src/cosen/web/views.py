@@ -74,10 +74,12 @@ from cosen.limits import LIMITS
 from cosen.notify.status import CHANNEL_TEXT, outbox_status
 from cosen.notify.status import STATE_TEXT as OUTBOX_TEXT
 from cosen.parsing import (
+    CellError,
     french_datetime,
     french_duration,
     french_number,
     national_phone,
+    parse_number,
 )
 from cosen.web.auth import home_for, own_centre, roles, user
 from cosen.web.context import desk, ledger, now
@@ -412,22 +414,13 @@ def form_number(
         Not a number, not a whole one when ``integer``, or outside
         ``bounds``; in French, naming the field.
     """
-    text = (form.get(name) or "").strip().replace(",", ".")
+    text = (form.get(name) or "").strip()
     if not text:
         return default
     try:
-        value = float(text)
-    except ValueError:
-        raise CosenError(f"{name} : nombre attendu.") from None
-    if integer and not value.is_integer():
-        raise CosenError(f"{name} : nombre entier attendu.")
-    low, high = bounds
-    if not low <= value <= high:
-        raise CosenError(
-            f"{name} : de {french_number(low, None)} à "
-            f"{french_number(high, None)} attendu."
-        )
-    return value
+        return parse_number(text, *bounds, integer)
+    except CellError as error:
+        raise CosenError(f"{name} : {error}.") from None
 
 
 def allocation_settings(form: Mapping[str, str]) -> AllocationSettings:
