@@ -14,7 +14,9 @@ from openpyxl import load_workbook
 from werkzeug.test import TestResponse
 
 from cosen.scenarios.loader import example_text
+from cosen.scenarios.report import interval_text
 from cosen.scenarios.runner import Progress
+from cosen.scenarios.stats import Estimate
 from cosen.web.planner import (
     MAX_BUDGET,
     MAX_REPLICATIONS,
@@ -156,6 +158,22 @@ def test_another_users_run_does_not_exist(
 
 
 @pytest.mark.slow
+def test_estimates_read_as_the_command_line_prints_them(
+    seeded: Seeded,
+) -> None:
+    render = seeded.app.jinja_env.from_string("{{ x|estimation }}").render
+    nan = float("nan")
+    for found, text in [
+        (Estimate(84.0, 81.04, 87.36, 3), "84,0 [81,0 ; 87,4]"),
+        (Estimate(12.25, nan, nan, 1), "12,2"),
+        (Estimate(nan, nan, nan, 0), "—"),
+        (None, "—"),
+    ]:
+        assert render(x=found) == text
+        if found is not None:
+            assert interval_text(found) == text
+
+
 def test_a_tiny_scenario_runs_to_its_results(seeded: Seeded) -> None:
     user = seeded.client("plan")
     upload = io.BytesIO(tiny(replications=2).encode())

@@ -34,7 +34,6 @@ candidates), :func:`~cosen.scenarios.recommend.recommend` and
 from __future__ import annotations
 
 import io
-import math
 import secrets
 import shutil
 import tempfile
@@ -198,15 +197,11 @@ def _install(state: Any) -> None:
 
 @blueprint.app_template_filter("estimation")
 def _estimate(found: Any) -> str:
-    """A mean and its 95 % interval (« 84,2 [81,0 ; 87,4] »)."""
-    if found is None or math.isnan(found.mean):
-        return "—"
-    text = french_number(round(found.mean, 1), None)
-    if math.isnan(found.low) or math.isnan(found.high):
-        return text
-    low = french_number(round(found.low, 1), None)
-    high = french_number(round(found.high, 1), None)
-    return f"{text} [{low} ; {high}]"
+    """A mean and its 95 % interval (« 84,2 [81,0 ; 87,4] »), as
+    ``cosen scenario`` prints it."""
+    from cosen.scenarios.report import interval_text
+
+    return "—" if found is None else interval_text(found)
 
 
 @blueprint.route("", methods=["GET", "POST"])
