@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ctypes
 import http.server
+import importlib.metadata
 import json
 import os
 import socketserver
@@ -245,6 +246,67 @@ def test_scheduler_without_workers(
         f"« {cluster.scheduler_address} » après 1 s : lancer des workers "
         f"(dask worker ADRESSE) ou attendre plus longtemps "
         f"({WAIT_VARIABLE}=SECONDES)."
+    )
+
+
+# Workers without this cosen
+
+
+def test_workers_without_cosen(
+    address: str,
+    plan: Path,
+    capfd: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    version = importlib.metadata.version("cosen")
+    real = importlib.metadata.version
+
+    def absent(name: str) -> str:
+        if name == "cosen":
+            raise importlib.metadata.PackageNotFoundError(name)
+        return real(name)
+
+    # The worker runs in this process: what it finds is patched, what this
+    # side knows is not.
+    monkeypatch.setattr(runner, "_version", lambda: version)
+    monkeypatch.setattr(importlib.metadata, "version", absent)
+    assert error_line(run_on(plan, address), capfd) == (
+        f"option --dask : les workers Dask du scheduler « {address} » n'ont "
+        f"pas le module « cosen » : y installer cosen {version} et ses "
+        "dépendances, puis relancer."
+    )
+
+
+def test_workers_with_another_cosen(
+    address: str,
+    plan: Path,
+    capfd: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    theirs = importlib.metadata.version("cosen")
+    monkeypatch.setattr(runner, "_version", lambda: "0.0.1")
+    assert error_line(run_on(plan, address), capfd) == (
+        f"option --dask : les workers Dask du scheduler « {address} » ont "
+        f"cosen {theirs}, ce poste cosen 0.0.1 : installer la même version "
+        "partout (les résultats en dépendent)."
+    )
+
+
+def _cannot_load(scenario: Scenario, index: int) -> Replication:
+    raise ModuleNotFoundError("No module named 'ortools'", name="ortools")
+
+
+def test_a_worker_missing_a_module_cosen_needs(
+    address: str,
+    plan: Path,
+    capfd: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(runner, "simulate", _cannot_load)
+    line = error_line(run_on(plan, address), capfd)
+    assert line.startswith(
+        f"option --dask : les workers Dask du scheduler « {address} » n'ont "
+        "pas le module « ortools » : y installer cosen"
     )
 
 

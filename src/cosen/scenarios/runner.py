@@ -10,6 +10,7 @@ pool, so that short and long variants share the processes.
 from __future__ import annotations
 
 import importlib
+import importlib.metadata
 import logging
 import os
 import queue
@@ -181,6 +182,7 @@ def _on_dask(
     wait = dask_wait()
     with _dask_client(address, wait) as (distributed, client):
         _wait_for_a_worker(client, address, wait)
+        _check_workers(client, address)
         futures = client.map(
             simulate,
             [scenarios[number] for number, _ in tasks],
@@ -460,6 +462,48 @@ def _wait_for_a_worker(client: Any, address: str, wait: float) -> None:
 _POLL = 0.2
 
 
+def _check_workers(client: Any, address: str) -> None:
+    """Refuse workers without this version of cosen, before any task:
+    without it every replication fails to load; with another, the figures
+    would not be those of this version."""
+    mine = _version()
+    if mine is None:  # run from the sources, not installed: no version
+        return
+    try:
+        # A function of the standard library: it loads on any worker.
+        found = client.run(importlib.metadata.version, "cosen")
+    except importlib.metadata.PackageNotFoundError:
+        raise _missing(address, "cosen") from None
+    others = sorted(set(found.values()) - {mine})
+    if others:
+        raise ClusterError(
+            f"option --dask : les workers Dask du scheduler "
+            f"« {printable(address)} » ont cosen {', '.join(others)}, ce "
+            f"poste cosen {mine} : installer la même version partout (les "
+            "résultats en dépendent)."
+        )
+
+
+def _version() -> str | None:
+    """This cosen's installed version."""
+    try:
+        return importlib.metadata.version("cosen")
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def _missing(address: str, module: str | None) -> ClusterError:
+    """Workers that cannot load ``module`` (cosen or one it needs)."""
+    version = _version()
+    wanted = f"cosen {version}" if version else "cosen"
+    return ClusterError(
+        f"option --dask : les workers Dask du scheduler "
+        f"« {printable(address)} » n'ont pas le module "
+        f"« {printable(module or '?')} » : y installer {wanted} et ses "
+        "dépendances, puis relancer."
+    )
+
+
 def _workers(client: Any, address: str) -> int:
     """Workers the scheduler has now (a lost scheduler is a
     :class:`ClusterError`)."""
@@ -495,6 +539,9 @@ def _result(distributed: Any, future: Any, address: str) -> Replication:
             "mémoire et "
             "les journaux des workers, ou calculer sans --dask."
         )
+    if isinstance(error, ImportError):
+        # A worker that joined after the check, without what cosen needs.
+        raise _missing(address, error.name)
     replication: Replication = future.result()
     return replication
 
