@@ -12,7 +12,7 @@ import pytest
 
 from cosen.allocation import Booked
 from cosen.clock import PARIS
-from cosen.domain import Referral, Slot
+from cosen.domain import Centre, Directory, Referral, Slot
 from cosen.io.calendars import (
     CalendarEntry,
     add_centre_calendars,
@@ -20,7 +20,7 @@ from cosen.io.calendars import (
     centre_calendar,
 )
 from cosen.io.outputs import output_set
-from tests.factories import NOW, referral_row, slot_row
+from tests.factories import NOW, centre_row, referral_row, slot_row
 
 STAMP = datetime(2026, 11, 27, 10, 5, tzinfo=PARIS)
 
@@ -94,6 +94,21 @@ def test_one_event_per_visit_in_paris_time() -> None:
     assert "Créneau S3 : 8h30, 20 min." in description
     assert "Mobilité réduite : oui." in description
     assert "Transport médicalisé" not in description
+
+
+def test_the_directory_names_the_calendar_and_places_its_events() -> None:
+    entries = [visit(referral("D1"), slot("S1", "28/11/2026 09:00"))]
+    directory = Directory([Centre.model_validate(centre_row())])
+    named = parse(centre_calendar("MIM-1", entries, "ab12", STAMP, directory))
+    assert named["X-WR-CALNAME"] == "COSEN — Centre d'imagerie du Parc (MIM-1)"
+    (event,) = named.events
+    assert event["LOCATION"] == (
+        "Centre d'imagerie du Parc, 12 rue du Parc, 67000 Strasbourg"
+    )
+    # A centre the directory lacks is shown by its code.
+    plain = parse(centre_calendar("MIM-1", entries, "ab12", STAMP))
+    assert plain["X-WR-CALNAME"] == "COSEN — centre MIM-1"
+    assert plain.events[0]["LOCATION"] == "Centre MIM-1"
 
 
 def test_no_identity_in_a_calendar() -> None:

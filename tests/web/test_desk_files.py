@@ -80,6 +80,14 @@ def test_the_calendar_matches_the_runs_full_list_uid_for_uid(
 
     assert uids(desk) == uids(published)
     assert uids(desk)
+    # Both name the centre and place its visits from the directory.
+    mim1 = next(c for c in sample_centres() if c["center"] == "MIM-1")
+    for calendar in (published, desk):
+        assert calendar["X-WR-CALNAME"] == f"COSEN — {mim1['name']} (MIM-1)"
+        assert {str(e["LOCATION"]) for e in calendar.walk("VEVENT")} == {
+            f"{mim1['name']}, {mim1['address']}, {mim1['postcode']} "
+            f"{mim1['city']}"
+        }
 
 
 def test_centres_are_shown_by_name_and_address(seeded: Seeded) -> None:

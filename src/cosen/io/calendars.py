@@ -9,7 +9,8 @@ with ``STATUS:CANCELLED`` and a higher ``SEQUENCE``, a changed one with a
 higher ``SEQUENCE``.
 
 What an event shows: the exams, the referral id, reduced mobility and
-medical transport (what the centre prepares), never the patient's name,
+medical transport (what the centre prepares), the centre's name and
+address from the directory as its place, never the patient's name,
 birth date or phone. A centre's calendar is its own schedule, but
 calendars are synchronised to phones and to calendar services outside the
 health data host, and event titles show on locked screens and in shared
@@ -34,6 +35,7 @@ import icalendar
 
 from cosen.allocation import Booked
 from cosen.clock import PARIS
+from cosen.domain import Directory
 from cosen.io.excel import write_atomic
 from cosen.io.exports import centre_file_name
 from cosen.io.outputs import OutputSet
@@ -94,6 +96,7 @@ def centre_calendar(
     entries: Sequence[CalendarEntry],
     namespace: str,
     stamp: datetime,
+    directory: Directory | None = None,
 ) -> bytes:
     """One centre's calendar: its entries, by start.
 
@@ -107,13 +110,21 @@ def centre_calendar(
         The ledger's stamp (:meth:`cosen.ledger.Database.ledger_stamp`).
     stamp
         When the file is made (``DTSTAMP``).
+    directory
+        Names the calendar and places its events (the code alone for a
+        centre it lacks).
     """
+    directory = directory if directory is not None else Directory()
     calendar = icalendar.Calendar()
     calendar.add("prodid", _PRODID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    name = f"COSEN — centre {centre}"
+    name = (
+        f"COSEN — {directory.label(centre)}"
+        if centre in directory
+        else f"COSEN — centre {centre}"
+    )
     calendar.add("name", name)
     calendar.add("x-wr-calname", name)
     calendar.add("x-wr-timezone", "Europe/Paris")
@@ -121,8 +132,9 @@ def centre_calendar(
         (entry for entry in entries if entry.centre == centre),
         key=lambda entry: (entry.visit.start, entry.booking_id),
     )
+    place = _place(directory, centre)
     for entry in mine:
-        calendar.add_component(_event(entry, namespace, stamp))
+        calendar.add_component(_event(entry, namespace, stamp, place))
     calendar.add_missing_timezones()
     return bytes(calendar.to_ical())
 
@@ -133,6 +145,7 @@ def add_centre_calendars(
     entries: Sequence[CalendarEntry],
     namespace: str,
     stamp: datetime,
+    directory: Directory | None = None,
 ) -> list[Path]:
     """Add one ``<centre>.ics`` per centre with an entry to an output set,
     in ``subfolder`` (beside ``<centre>.xlsx``); return their final paths,
@@ -140,7 +153,7 @@ def add_centre_calendars(
     removed with the previous set, as its other files are."""
     written = []
     for centre in sorted({entry.centre for entry in entries}):
-        data = centre_calendar(centre, entries, namespace, stamp)
+        data = centre_calendar(centre, entries, namespace, stamp, directory)
         stem = Path(centre_file_name(centre)).with_suffix(".ics").name
         name = f"{subfolder}/{stem}".lstrip("/")
 
@@ -152,8 +165,16 @@ def add_centre_calendars(
     return written
 
 
+def _place(directory: Directory, centre: str) -> str:
+    """Where the centre's events take place: its name and address."""
+    known = directory.get(centre)
+    if known is None:
+        return f"Centre {centre}"
+    return f"{known.name}, {known.place}"
+
+
 def _event(
-    entry: CalendarEntry, namespace: str, stamp: datetime
+    entry: CalendarEntry, namespace: str, stamp: datetime, place: str
 ) -> icalendar.Event:
     visit = entry.visit
     referral = visit.referral
@@ -185,7 +206,7 @@ def _event(
     event.add("dtend", visit.slots[-1].end.astimezone(PARIS))
     event.add("summary", summary)
     event.add("description", "\n".join(lines))
-    event.add("location", f"Centre {entry.centre}")
+    event.add("location", place)
     event.add("status", "CANCELLED" if entry.cancelled else "CONFIRMED")
     event.add("transp", "TRANSPARENT" if entry.cancelled else "OPAQUE")
     event.add("class", "PRIVATE")

@@ -147,6 +147,7 @@ def export_run(
             _calendar_entries(snapshot.current, snapshot.cancelled),
             snapshot.namespace,
             run.settings.now,
+            snapshot.directory,
         )
         add_centre_lists(
             outputs, RELEASED_LISTS, [v for v, _ in snapshot.released],
@@ -199,7 +200,9 @@ def current_calendar(
         for entry in _calendar_entries(current, cancelled)
         if entry.centre == centre
     ]
-    data = centre_calendar(centre, entries, db.ledger_stamp(), at)
+    data = centre_calendar(
+        centre, entries, db.ledger_stamp(), at, db.directory()
+    )
     return data, [e.visit.referral.referral_id for e in entries]
 
 
