@@ -37,6 +37,7 @@ __all__ = [
     "parse_postcode",
     "parse_yes_no",
     "printable",
+    "range_text",
 ]
 
 # Excel's day zero (the 1900 leap-year bug is absorbed by starting on the
@@ -284,11 +285,13 @@ def parse_number(
     if integer and exact != exact.to_integral_value():
         raise CellError("nombre entier attendu")
     if not low <= exact <= high:
-        raise CellError(
-            f"de {french_number(low, None)} à {french_number(high, None)} "
-            "attendu"
-        )
+        raise CellError(f"{range_text(low, high)} attendu")
     return int(exact) if integer else float(exact)
+
+
+def range_text(low: float, high: float) -> str:
+    """A range as messages say it: ``de 1 à 3 600``."""
+    return f"de {french_number(low, None)} à {french_number(high, None)}"
 
 
 def parse_postcode(text: str) -> str:

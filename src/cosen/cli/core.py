@@ -27,6 +27,7 @@ from cosen.parsing import (
     parse_datetime,
     parse_number,
     printable,
+    range_text,
 )
 
 if TYPE_CHECKING:
@@ -179,10 +180,7 @@ class Number(click.ParamType[float, Any]):
 
     def describe(self) -> str:
         """The accepted range, in French (for the help)."""
-        return (
-            f"de {french_number(self.low, None)} "
-            f"à {french_number(self.high, None)}"
-        )
+        return range_text(self.low, self.high)
 
     def convert(
         self,

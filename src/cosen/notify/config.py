@@ -40,7 +40,7 @@ from urllib.parse import urlsplit
 from email_validator import EmailNotValidError, validate_email
 
 from cosen.limits import NOTIFY_LIMITS
-from cosen.parsing import french_number
+from cosen.parsing import range_text
 from cosen.tomlfiles import SettingError, parse_toml, read_text
 
 __all__ = [
@@ -378,11 +378,7 @@ def _file(values: Mapping[str, Any], key: str, folder: Path) -> Path | None:
 def _check_bounds(setting: str, value: float, key: str) -> None:
     low, high = NOTIFY_LIMITS[setting]
     if not low <= value <= high:
-        raise NotifyConfigError(
-            key,
-            f"de {french_number(low, None)} à {french_number(high, None)} "
-            "attendu",
-        )
+        raise NotifyConfigError(key, f"{range_text(low, high)} attendu")
 
 
 def _address(text: str, key: str) -> None:
